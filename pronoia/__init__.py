@@ -1,0 +1,1 @@
+"""Pronoia: the digital front door of a national social-insurance institution."""

@@ -1,0 +1,13 @@
+"""The JSON API (django-ninja) under /api/v1/; each app contributes a router from its api.py."""
+from ninja import NinjaAPI
+
+from pronoia.core.errors import PronoiaError, pronoia_error_response
+from pronoia.insurance.api import router as insurance_router
+
+api = NinjaAPI(title="Pronoia API", version="1", urls_namespace="api-v1")
+api.add_router("/", insurance_router)
+
+
+@api.exception_handler(PronoiaError)
+def _pronoia_error(request, exc: PronoiaError):
+    return pronoia_error_response(request, exc)

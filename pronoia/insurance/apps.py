@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InsuranceConfig(AppConfig):
+    name = "pronoia.insurance"
+    label = "insurance"
