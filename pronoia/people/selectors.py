@@ -1,0 +1,15 @@
+"""Reads of the person registry."""
+from __future__ import annotations
+
+from pronoia.core.errors import NotFound
+from pronoia.people.models import Person
+
+
+def person_get_by_national_id(*, national_id: str, country: str | None = None) -> Person:
+    qs = Person.objects.filter(national_id=national_id)
+    if country:
+        qs = qs.filter(country=country)
+    person = qs.first()
+    if person is None:
+        raise NotFound(code="person_not_found", message="No person with this national identifier.", field="national_id")
+    return person
