@@ -6,7 +6,17 @@ import factory
 from django.utils import timezone
 
 from pronoia.employers.tests.factories import EmployerFactory
-from pronoia.insurance.models import Fund, InsurancePeriod, SourceRegistry
+from pronoia.insurance.models import (
+    CorrectionRequest,
+    DataQualityFlag,
+    Fund,
+    ImportBatch,
+    ImportRowError,
+    InsurancePeriod,
+    LinkageCandidate,
+    LinkageReview,
+    SourceRegistry,
+)
 from pronoia.people.tests.factories import PersonFactory
 
 
@@ -47,3 +57,74 @@ class InsurancePeriodFactory(factory.django.DjangoModelFactory):
     source_record_id = factory.Sequence(lambda n: f"R{n:08d}")
     received_at = factory.LazyFunction(timezone.now)
     record_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.source_record_id.encode()).hexdigest())
+
+
+class LinkageReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LinkageReview
+
+    identity_key = factory.Sequence(lambda n: hashlib.sha256(f"identity-{n}".encode()).hexdigest())
+    reason = "similar name, same birth date"
+
+
+class LinkageCandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LinkageCandidate
+
+    review = factory.SubFactory(LinkageReviewFactory)
+    person = factory.SubFactory(PersonFactory)
+    score = 88.0
+    reasons = "similar name, same birth date"
+
+
+class ReviewPeriodFactory(InsurancePeriodFactory):
+    """A period waiting in the review queue: unlinked, with the identity its source reported."""
+
+    person = None
+    link_method = "none"
+    review = factory.SubFactory(LinkageReviewFactory)
+    legacy_fund_code = "IKA"
+    legacy_member_no = factory.Sequence(lambda n: f"M{n:07d}")
+    reported_surname = "Papadopoulos"
+    reported_given_name = "Georgios"
+    reported_birth_date = dt.date(1970, 5, 17)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportBatch
+
+    source = factory.SubFactory(SourceRegistryFactory)
+    file_name = factory.Sequence(lambda n: f"export-{n}.csv")
+    file_sha256 = factory.Sequence(lambda n: hashlib.sha256(f"file-{n}".encode()).hexdigest())
+    status = "completed"
+
+
+class ImportRowErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRowError
+
+    batch = factory.SubFactory(ImportBatchFactory)
+    line_no = factory.Sequence(lambda n: n + 2)
+    field = "period_from"
+    code = "invalid_date"
+    message = "Not a date"
+    excerpt = "R1;2010-13-01"
+
+
+class DataQualityFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataQualityFlag
+
+    person = factory.SubFactory(PersonFactory)
+    code = "career_gap"
+    key = factory.Sequence(lambda n: f"gap-{n}")
+    message = "Gap of 400 days"
+
+
+class CorrectionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CorrectionRequest
+
+    person = factory.SubFactory(PersonFactory)
+    message = "This period is missing 30 days."
