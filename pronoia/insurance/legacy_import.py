@@ -1,0 +1,821 @@
+"""Import of legacy fund exports (CSV) into the insurance file, with record linkage.
+
+The format, the linkage rules, the error codes and the idempotency guarantees are documented
+in docs/legacy-import.md. In short: each line is validated on its own (a bad line is reported
+with its line number, field and reason; good lines are kept), rows are processed in chunks of
+``CHUNK_ROWS`` (one transaction each, so an interrupted run keeps what it committed and a
+re-run completes it), every lookup is done in bulk per chunk, and nothing is overwritten: a
+changed record supersedes the live one, a record repeated by another source is stored as a
+duplicate.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pronoia.core.countries import country_rules
+from pronoia.core.errors import PronoiaError
+from pronoia.employers.models import Employer
+from pronoia.employers.services import employer_get_or_create
+from pronoia.insurance.models import (
+    Fund,
+    ImportBatch,
+    ImportRowError,
+    InsurancePeriod,
+    InsuranceType,
+    LinkageCandidate,
+    LinkageReview,
+    LinkMethod,
+    SourceRegistry,
+)
+from pronoia.insurance.quality import flags_recompute_for_persons
+from pronoia.people.linkage import (
+    LegacyKey,
+    LinkDecision,
+    identity_key,
+    legacy_identifiers_learn_bulk,
+    legacy_identifiers_lookup,
+    match_name_birth_date,
+    name_key_cached,
+    persons_by_birth_date_lookup,
+    persons_by_national_id_lookup,
+)
+from pronoia.people.models import Person
+from pronoia.people.national_ids import NationalIdFacts, validate_national_id
+from pronoia.people.services import person_build
+
+HEADER: tuple[str, ...] = (
+    "source_record_id", "national_id", "legacy_fund", "legacy_member_no", "surname", "given_name", "birth_date",
+    "employer_registry_no", "employer_name", "period_from", "period_to", "days", "earnings", "currency",
+    "contributions", "insurance_type",
+)
+CHUNK_ROWS = 2000
+# Euro and the national currencies (current and pre-redenomination) of the country packs.
+CURRENCIES = frozenset({"EUR", "GRD", "PLN", "PLZ", "BGN", "BGL", "USD", "GBP", "CHF"})
+MAX_AMOUNT = Decimal("999999999999.99")  # InsurancePeriod.earnings: 14 digits, 2 decimals
+# Cells starting with these are executed as formulas by spreadsheets when staff export records.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHECKED_FIELDS = ("source_record_id", "legacy_member_no", "surname", "given_name", "employer_registry_no", "employer_name")
+REQUIRED_FIELDS = (
+    "source_record_id", "legacy_fund", "surname", "given_name", "birth_date", "period_from", "period_to", "days",
+    "earnings", "currency", "contributions", "insurance_type",
+)
+# Column widths of the models the values land in.
+FIELD_MAX_LENGTH = {
+    "source_record_id": 64, "national_id": 16, "legacy_fund": 32, "legacy_member_no": 40, "surname": 100,
+    "given_name": 100, "employer_registry_no": 32, "employer_name": 200, "currency": 3, "insurance_type": 32,
+}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_INTEGER = re.compile(r"-?\d+\Z")
+_DECIMAL = re.compile(r"-?\d+(?:\.(\d+))?\Z")
+_CURRENCY = re.compile(r"[A-Z]{3}\Z")
+_INSURANCE_TYPES = frozenset(InsuranceType.values)
+_FIRST_ERRORS_IN_MESSAGE = 20
+
+
+@dataclass(slots=True)
+class LegacyRow:
+    """One validated line of the export."""
+
+    line_no: int
+    source_record_id: str
+    national_id: str
+    legacy_fund: str
+    legacy_member_no: str
+    surname: str
+    given_name: str
+    birth_date: dt.date
+    employer_registry_no: str
+    employer_name: str
+    period_from: dt.date
+    period_to: dt.date
+    days: int
+    earnings: Decimal
+    currency: str
+    contributions: Decimal
+    insurance_type: str
+    record_hash: str = ""
+
+
+@dataclass(slots=True)
+class RowError:
+    line_no: int
+    field: str
+    code: str
+    message: str
+    excerpt: str = ""
+
+
+def _error(code: str, message: str, field: str = "") -> PronoiaError:
+    return PronoiaError(code=code, message=message, field=field)
+
+
+def _safe_excerpt(text: str) -> str:
+    """A short, printable excerpt for staff screens; never starts like a spreadsheet formula."""
+    clean = "".join(c if c.isprintable() else "?" for c in text[:290])
+    return "'" + clean if clean.startswith(FORMULA_PREFIXES) else clean
+
+
+def record_hash(row: LegacyRow) -> str:
+    """sha256 of the normalised content of a row (everything but its line and record id)."""
+    parts = (
+        row.national_id, row.legacy_fund, row.legacy_member_no,
+        unicodedata.normalize("NFC", row.surname), unicodedata.normalize("NFC", row.given_name),
+        row.birth_date.isoformat(), row.employer_registry_no, unicodedata.normalize("NFC", row.employer_name),
+        row.period_from.isoformat(), row.period_to.isoformat(), str(row.days), f"{row.earnings:.2f}",
+        row.currency, f"{row.contributions:.2f}", row.insurance_type,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def period_fact_hash(
+    *, person_id: int, employer_id: int | None, period_from: dt.date, period_to: dt.date,
+    insurance_type: str, days: int, earnings: Decimal,
+) -> str:
+    """sha256 of the facts of a linked period: the same facts from two sources give the same hash."""
+    raw = f"{person_id}|{employer_id or ''}|{period_from.isoformat()}|{period_to.isoformat()}|{insurance_type}|{days}|{earnings:.2f}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _months_touched(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+@dataclass
+class _RowParser:
+    """Turns one physical line into a ``LegacyRow`` or raises ``PronoiaError`` (with its field)."""
+
+    country: str
+    encoding: str
+    funds: dict[str, Fund]
+    max_field_chars: int
+    max_days_per_month: int
+    today: dt.date = field(default_factory=dt.date.today)
+    seen_record_ids: set[str] = field(default_factory=set)
+    _national_ids: dict[str, NationalIdFacts | PronoiaError] = field(default_factory=dict)
+
+    def decode(self, raw: bytes, line_no: int) -> str:
+        if b"\x00" in raw:
+            raise _error("nul_byte", _("Line %(line)d contains a NUL byte (binary data).") % {"line": line_no})
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            raise _error(
+                "bad_encoding",
+                _("Line %(line)d is not valid %(encoding)s (byte 0x%(byte)02x at position %(pos)d). "
+                  "If the file comes from a Greek Windows system, re-run with --encoding cp1253.")
+                % {"line": line_no, "encoding": self.encoding, "byte": raw[exc.start], "pos": exc.start},
+            ) from None
+
+    @staticmethod
+    def split(text: str) -> list[str]:
+        if '"' not in text:
+            return text.split(",")
+        try:
+            # One record per physical line: an unterminated quote is an error, not a multi-line field.
+            return next(csv.reader([text], strict=True))
+        except csv.Error as exc:
+            raise _error("bad_csv", _("The line is not valid CSV: %(error)s.") % {"error": exc}) from None
+
+    def parse(self, text: str, line_no: int) -> LegacyRow:
+        values = self.split(text)
+        if len(values) != len(HEADER):
+            raise _error(
+                "column_count",
+                _("Expected %(expected)d columns, found %(found)d.") % {"expected": len(HEADER), "found": len(values)},
+            )
+        raw = dict(zip(HEADER, values))
+        for name, value in raw.items():
+            if len(value) > self.max_field_chars:
+                raise _error("field_too_long", _("The value is longer than %(max)d characters.") % {"max": self.max_field_chars}, name)
+        for name in FORMULA_CHECKED_FIELDS:
+            if raw[name].startswith(FORMULA_PREFIXES):
+                raise _error(
+                    "formula_injection",
+                    _("The value starts with %(char)r, which spreadsheets run as a formula; rejected.") % {"char": raw[name][0]},
+                    name,
+                )
+        v = {name: value.strip() for name, value in raw.items()}
+        for name in REQUIRED_FIELDS:
+            if not v[name]:
+                raise _error("missing_field", _("The field %(field)s is required.") % {"field": name}, name)
+        for name, limit in FIELD_MAX_LENGTH.items():
+            if len(v[name]) > limit:
+                raise _error("too_long", _("The value is longer than %(max)d characters.") % {"max": limit}, name)
+
+        record_id = v["source_record_id"]
+        fund = self.funds.get(v["legacy_fund"])
+        if fund is None:
+            raise _error("unknown_fund", _("Unknown fund %(fund)s.") % {"fund": v["legacy_fund"]}, "legacy_fund")
+        if fund.country != self.country:
+            raise _error("fund_wrong_country", _("The fund %(fund)s is not a fund of this country.") % {"fund": fund.code}, "legacy_fund")
+
+        birth_date = self._date(v["birth_date"], "birth_date")
+        period_from = self._date(v["period_from"], "period_from")
+        period_to = self._date(v["period_to"], "period_to")
+        if birth_date > self.today:
+            raise _error("birth_date_in_future", _("The birth date is in the future."), "birth_date")
+        if period_from > period_to:
+            raise _error("period_dates_reversed", _("period_from is after period_to."), "period_to")
+        if period_from < birth_date:
+            raise _error("period_before_birth", _("The period starts before the birth date."), "period_from")
+
+        days = self._days(v["days"], period_from, period_to)
+        earnings = self._amount(v["earnings"], "earnings")
+        contributions = self._amount(v["contributions"], "contributions")
+        if not _CURRENCY.match(v["currency"]) or v["currency"] not in CURRENCIES:
+            raise _error("unknown_currency", _("Unknown currency %(c)s.") % {"c": v["currency"]}, "currency")
+        if v["insurance_type"] not in _INSURANCE_TYPES:
+            raise _error("unknown_insurance_type", _("Unknown insurance type %(t)s.") % {"t": v["insurance_type"]}, "insurance_type")
+        if v["insurance_type"] == InsuranceType.EMPLOYMENT and not v["employer_registry_no"]:
+            raise _error("employer_required", _("An employment period needs an employer."), "employer_registry_no")
+        if v["employer_registry_no"] and not v["employer_name"]:
+            raise _error("missing_field", _("The field %(field)s is required.") % {"field": "employer_name"}, "employer_name")
+
+        national_id = v["national_id"]
+        if national_id:
+            facts = self._national_id(national_id)
+            if facts.birth_date != birth_date:
+                raise _error(
+                    "birth_date_mismatch",
+                    _("The birth date %(date)s does not match the one in the national identifier (%(id_date)s).")
+                    % {"date": birth_date.isoformat(), "id_date": facts.birth_date.isoformat()},
+                    "birth_date",
+                )
+            national_id = facts.national_id
+
+        # Checked last so that a bad line does not reserve its id.
+        if record_id in self.seen_record_ids:
+            raise _error("duplicate_in_file", _("The source_record_id %(id)s appears earlier in this file.") % {"id": record_id}, "source_record_id")
+        self.seen_record_ids.add(record_id)
+
+        row = LegacyRow(
+            line_no=line_no, source_record_id=record_id, national_id=national_id, legacy_fund=fund.code,
+            legacy_member_no=v["legacy_member_no"], surname=v["surname"], given_name=v["given_name"],
+            birth_date=birth_date, employer_registry_no=v["employer_registry_no"], employer_name=v["employer_name"],
+            period_from=period_from, period_to=period_to, days=days, earnings=earnings, currency=v["currency"],
+            contributions=contributions, insurance_type=v["insurance_type"],
+        )
+        row.record_hash = record_hash(row)
+        return row
+
+    def _national_id(self, value: str) -> NationalIdFacts:
+        # Cached: a person's id repeats on every one of their periods.
+        cached = self._national_ids.get(value)
+        if cached is None:
+            try:
+                cached = validate_national_id(self.country, value)
+            except PronoiaError as exc:
+                cached = exc
+            if len(self._national_ids) > 500_000:
+                self._national_ids.clear()
+            self._national_ids[value] = cached
+        if isinstance(cached, PronoiaError):
+            raise _error(cached.code, cached.message, "national_id")
+        return cached
+
+    @staticmethod
+    def _date(value: str, name: str) -> dt.date:
+        if not _DATE.match(value):
+            raise _error("bad_date", _("%(value)r is not a date in the form YYYY-MM-DD.") % {"value": value}, name)
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _error("impossible_date", _("%(value)s is not a calendar date.") % {"value": value}, name) from None
+
+    def _days(self, value: str, start: dt.date, end: dt.date) -> int:
+        if not _INTEGER.match(value):
+            raise _error("not_a_number", _("%(value)r is not a whole number.") % {"value": value}, "days")
+        days = int(value)
+        if days < 0:
+            raise _error("negative", _("Days cannot be negative."), "days")
+        calendar_days = (end - start).days + 1
+        if days > calendar_days:
+            raise _error(
+                "too_many_days",
+                _("%(days)d days do not fit in the %(n)d calendar days of the period.") % {"days": days, "n": calendar_days},
+                "days",
+            )
+        limit = self.max_days_per_month * _months_touched(start, end)
+        if days > limit:
+            raise _error(
+                "too_many_days",
+                _("%(days)d days exceed the limit of %(max)d days a month (%(limit)d for this period).")
+                % {"days": days, "max": self.max_days_per_month, "limit": limit},
+                "days",
+            )
+        return days
+
+    @staticmethod
+    def _amount(value: str, name: str) -> Decimal:
+        match = _DECIMAL.match(value)
+        if not match:
+            raise _error("not_a_number", _("%(value)r is not a decimal number with a dot.") % {"value": value}, name)
+        if value.startswith("-"):
+            raise _error("negative", _("The amount cannot be negative."), name)
+        if match.group(1) and len(match.group(1)) > 2:
+            raise _error("too_many_decimals", _("The amount has more than 2 decimals."), name)
+        amount = Decimal(value)
+        if amount > MAX_AMOUNT:
+            raise _error("too_large", _("The amount is larger than %(max)s.") % {"max": MAX_AMOUNT}, name)
+        return amount
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, line without its terminator, whether the line was terminated)."""
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            terminated = raw.endswith(b"\n")
+            yield line_no, raw.rstrip(b"\r\n") if terminated else raw.rstrip(b"\r"), terminated
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Outcome:
+    """What one chunk did, for the batch counters."""
+
+    created: int = 0
+    unchanged: int = 0
+    superseding: int = 0
+    duplicate: int = 0
+    unmatched: int = 0
+    review: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    persons: set[int] = field(default_factory=set)
+
+
+class _ChunkWriter:
+    """Links and stores the rows of one chunk with a fixed number of queries."""
+
+    def __init__(self, *, batch: ImportBatch, source: SourceRegistry, country: str, funds: dict[str, Fund]):
+        self.batch = batch
+        self.source = source
+        self.country = country
+        self.fund_ids = {code: fund.pk for code, fund in funds.items()}
+        self.received_at = batch.started_at or timezone.now()
+        self.legacy_keys: set[LegacyKey] = set()
+
+    def write(self, rows: list[LegacyRow], out: _Outcome) -> None:
+        existing = dict(
+            InsurancePeriod.objects.filter(source=self.source, source_record_id__in=[r.source_record_id for r in rows])
+            .exclude(status=InsurancePeriod.Status.SUPERSEDED)
+            .values_list("source_record_id", "pk")
+        )
+        existing_hashes = dict(InsurancePeriod.objects.filter(pk__in=existing.values()).values_list("pk", "record_hash"))
+        todo: list[LegacyRow] = []
+        supersedes: dict[str, int] = {}
+        for row in rows:
+            old_pk = existing.get(row.source_record_id)
+            if old_pk is None:
+                todo.append(row)
+            elif existing_hashes[old_pk] == row.record_hash:
+                out.unchanged += 1
+            else:
+                supersedes[row.source_record_id] = old_pk
+                todo.append(row)
+        for row in todo:
+            if row.legacy_member_no:
+                self.legacy_keys.add((row.legacy_fund, row.legacy_member_no))
+        if not todo:
+            return
+
+        employers = self._employers(todo)
+        decisions, todo = self._link(todo, out)
+        reviews = self._reviews(todo, decisions)
+
+        periods: list[InsurancePeriod] = []
+        for row in todo:
+            decision = decisions[row.line_no]
+            person_id = decision.person_id
+            review = reviews.get(row.line_no)
+            method = decision.method
+            if review is not None and review.status == LinkageReview.Status.MERGED and review.merged_into_id:
+                # Staff already decided who this reported identity is.
+                person_id, method = review.merged_into_id, LinkMethod.MANUAL
+            employer_id = employers.get(row.employer_registry_no) if row.employer_registry_no else None
+            periods.append(
+                InsurancePeriod(
+                    person_id=person_id, employer_id=employer_id, fund_id=self.fund_ids[row.legacy_fund],
+                    insurance_type=row.insurance_type, period_from=row.period_from, period_to=row.period_to,
+                    days=row.days, earnings=row.earnings, contributions=row.contributions, currency=row.currency,
+                    link_method=method, review=review, source=self.source, source_record_id=row.source_record_id,
+                    import_batch=self.batch, source_line=row.line_no, received_at=self.received_at,
+                    record_hash=row.record_hash,
+                    fact_hash=period_fact_hash(
+                        person_id=person_id, employer_id=employer_id, period_from=row.period_from, period_to=row.period_to,
+                        insurance_type=row.insurance_type, days=row.days, earnings=row.earnings,
+                    ) if person_id else "",
+                    reported_national_id=row.national_id, legacy_fund_code=row.legacy_fund,
+                    legacy_member_no=row.legacy_member_no, reported_surname=row.surname,
+                    reported_given_name=row.given_name, reported_birth_date=row.birth_date,
+                )
+            )
+            if person_id:
+                out.persons.add(person_id)
+            elif review is not None and review.status == LinkageReview.Status.OPEN:
+                out.review += 1
+            else:
+                out.unmatched += 1
+
+        # The partial unique constraint allows one live version: retire the old ones first.
+        if supersedes:
+            InsurancePeriod.objects.filter(pk__in=supersedes.values()).update(status=InsurancePeriod.Status.SUPERSEDED)
+        out.duplicate += periods_store_with_duplicates(periods=periods, exclude_pks=set(supersedes.values()))
+        if supersedes:
+            by_record = {p.source_record_id: p.pk for p in periods}
+            InsurancePeriod.objects.bulk_update(
+                [InsurancePeriod(pk=old, superseded_by_id=by_record[rid]) for rid, old in supersedes.items()],
+                ["superseded_by"],
+            )
+        out.superseding += len(supersedes)
+        out.created += len(periods) - len(supersedes)
+
+    def _employers(self, rows: list[LegacyRow]) -> dict[str, int]:
+        names: dict[str, str] = {}
+        for row in rows:
+            if row.employer_registry_no:
+                names.setdefault(row.employer_registry_no, row.employer_name)
+        if not names:
+            return {}
+        found = dict(
+            Employer.objects.filter(country=self.country, registry_no__in=list(names)).values_list("registry_no", "pk")
+        )
+        missing = {no: name for no, name in names.items() if no not in found}
+        if len(missing) == 1:
+            (registry_no, name), = missing.items()
+            found[registry_no] = employer_get_or_create(country=self.country, registry_no=registry_no, name=name).pk
+        elif missing:
+            # Same semantics as employer_get_or_create (existing names are never overwritten),
+            # in two queries instead of four per new employer.
+            Employer.objects.bulk_create(
+                [Employer(country=self.country, registry_no=no, name=name) for no, name in missing.items()],
+                ignore_conflicts=True,
+            )
+            found.update(
+                Employer.objects.filter(country=self.country, registry_no__in=list(missing)).values_list("registry_no", "pk")
+            )
+        return found
+
+    def _link(self, rows: list[LegacyRow], out: _Outcome) -> tuple[dict[int, LinkDecision], list[LegacyRow]]:
+        """Decide every row's person; rows whose person cannot be created become errors."""
+        decisions: dict[int, LinkDecision] = {}
+        with_id = [r for r in rows if r.national_id]
+        persons = persons_by_national_id_lookup(country=self.country, national_ids=[r.national_id for r in with_id])
+        new_persons: dict[str, Person] = {}
+        failed: dict[str, PronoiaError] = {}
+        for row in with_id:
+            if row.national_id in persons or row.national_id in new_persons or row.national_id in failed:
+                continue
+            try:
+                new_persons[row.national_id] = person_build(
+                    country=self.country, national_id=row.national_id, surname=row.surname,
+                    given_name=row.given_name, birth_date=row.birth_date,
+                )
+            except PronoiaError as exc:
+                failed[row.national_id] = exc
+        if new_persons:
+            Person.objects.bulk_create(list(new_persons.values()))
+            persons.update({nid: p.pk for nid, p in new_persons.items()})
+
+        kept: list[LegacyRow] = []
+        learn: dict[LegacyKey, int] = {}
+        learn_lines: dict[LegacyKey, int] = {}
+        for row in rows:
+            if row.national_id in failed:
+                exc = failed[row.national_id]
+                out.errors.append(RowError(row.line_no, exc.field or "national_id", exc.code, exc.message))
+                continue
+            kept.append(row)
+            if row.national_id:
+                person_id = persons[row.national_id]
+                decisions[row.line_no] = LinkDecision(method=LinkMethod.NATIONAL_ID, person_id=person_id)
+                if row.legacy_member_no:
+                    key = (row.legacy_fund, row.legacy_member_no)
+                    if learn.setdefault(key, person_id) != person_id:
+                        out.errors.append(self._legacy_conflict(row))
+                    learn_lines.setdefault(key, row.line_no)
+        for key, _wanted, _existing in legacy_identifiers_learn_bulk(links=learn, learnt_from=self.source.code):
+            row = next(r for r in kept if r.line_no == learn_lines[key])
+            out.errors.append(self._legacy_conflict(row))
+
+        pending = [r for r in kept if not r.national_id]
+        legacy = legacy_identifiers_lookup(keys=[(r.legacy_fund, r.legacy_member_no) for r in pending if r.legacy_member_no])
+        by_name: list[LegacyRow] = []
+        for row in pending:
+            person_id = legacy.get((row.legacy_fund, row.legacy_member_no)) if row.legacy_member_no else None
+            if person_id:
+                decisions[row.line_no] = LinkDecision(method=LinkMethod.LEGACY_ID, person_id=person_id)
+            else:
+                by_name.append(row)
+        born = persons_by_birth_date_lookup(country=self.country, birth_dates=[r.birth_date for r in by_name])
+        for row in by_name:
+            decisions[row.line_no] = match_name_birth_date(
+                key=name_key_cached(row.surname, row.given_name), candidates=born.get(row.birth_date, ())
+            )
+        return decisions, kept
+
+    @staticmethod
+    def _legacy_conflict(row: LegacyRow) -> RowError:
+        # A warning: the row is stored (linked by its national id); the member number is not learnt.
+        return RowError(
+            row.line_no, "legacy_member_no", "legacy_identifier_conflict",
+            _("Member number %(no)s of fund %(fund)s already belongs to another person; not learnt (row imported).")
+            % {"no": row.legacy_member_no, "fund": row.legacy_fund},
+        )
+
+    def _reviews(self, rows: list[LegacyRow], decisions: dict[int, LinkDecision]) -> dict[int, LinkageReview]:
+        """One review per reported identity for the uncertain rows: line number -> review."""
+        keys: dict[int, str] = {}
+        first: dict[str, tuple[LegacyRow, LinkDecision]] = {}
+        for row in rows:
+            decision = decisions[row.line_no]
+            if not decision.uncertain:
+                continue
+            key = identity_key(
+                source_code=self.source.code, fund_code=row.legacy_fund, member_no=row.legacy_member_no,
+                name_key=name_key_cached(row.surname, row.given_name), birth_date=row.birth_date,
+            )
+            keys[row.line_no] = key
+            first.setdefault(key, (row, decision))
+        if not keys:
+            return {}
+        reviews = LinkageReview.objects.in_bulk(list(first), field_name="identity_key")
+        new = [LinkageReview(identity_key=k, reason=d.reason[:300]) for k, (_r, d) in first.items() if k not in reviews]
+        if new:
+            LinkageReview.objects.bulk_create(new)
+            reviews.update({r.identity_key: r for r in new})
+        LinkageCandidate.objects.bulk_create(
+            [
+                LinkageCandidate(review=reviews[k], person_id=c.person_id, score=c.score, reasons=c.reasons[:300])
+                for k, (_r, d) in first.items()
+                for c in d.candidates
+            ],
+            ignore_conflicts=True,
+        )
+        return {line: reviews[key] for line, key in keys.items()}
+
+
+def periods_store_with_duplicates(*, periods: list[InsurancePeriod], exclude_pks: set[int] = frozenset()) -> int:
+    """Insert new periods; each linked one whose facts a live period already has gets ``duplicate_of``.
+
+    ``exclude_pks``: periods being superseded by these (a corrected record is not its own duplicate).
+    Returns how many were stored as duplicates.
+    """
+    originals = _live_originals(fact_hashes={p.fact_hash for p in periods if p.fact_hash}, exclude_pks=exclude_pks)
+    first_pass: list[InsurancePeriod] = []
+    second_pass: list[InsurancePeriod] = []
+    claimed: dict[str, InsurancePeriod] = {}
+    for period in periods:
+        if not period.fact_hash:
+            first_pass.append(period)
+        elif period.fact_hash in originals:
+            period.duplicate_of_id = originals[period.fact_hash]
+            first_pass.append(period)
+        elif period.fact_hash in claimed:
+            second_pass.append(period)  # duplicate of a period of this same insert: needs its pk first
+        else:
+            claimed[period.fact_hash] = period
+            first_pass.append(period)
+    InsurancePeriod.objects.bulk_create(first_pass)
+    for period in second_pass:
+        period.duplicate_of_id = claimed[period.fact_hash].pk
+    InsurancePeriod.objects.bulk_create(second_pass)
+    return sum(1 for p in periods if p.duplicate_of_id)
+
+
+def _live_originals(*, fact_hashes: set[str], exclude_pks: Iterable[int] = ()) -> dict[str, int]:
+    if not fact_hashes:
+        return {}
+    rows = (
+        InsurancePeriod.objects.filter(fact_hash__in=list(fact_hashes), duplicate_of__isnull=True)
+        .exclude(status=InsurancePeriod.Status.SUPERSEDED)
+        .exclude(pk__in=list(exclude_pks))
+        .order_by("pk")
+        .values_list("fact_hash", "pk")
+    )
+    originals: dict[str, int] = {}
+    for fact_hash, pk in rows:
+        originals.setdefault(fact_hash, pk)
+    return originals
+
+
+def periods_relink_unlinked(*, legacy_keys: Iterable[LegacyKey], chunk_size: int = CHUNK_ROWS) -> set[int]:
+    """Link the live, unlinked periods reported with these (fund, member number) pairs whose pair
+    is now known as a ``LegacyIdentifier`` (learnt later in the file, or by a later import).
+
+    Sets person, ``link_method=legacy_id`` and the fact hash (a repeated fact becomes a duplicate);
+    a period waiting in the review queue leaves it (the member number is a certain link).
+    Returns the ids of the persons who got periods.
+    """
+    keys = sorted(set(legacy_keys))
+    touched: set[int] = set()
+    for start in range(0, len(keys), chunk_size):
+        part = keys[start : start + chunk_size]
+        known = legacy_identifiers_lookup(keys=part)
+        if not known:
+            continue
+        with transaction.atomic():
+            wanted = set(known)
+            candidates = [
+                p
+                for p in InsurancePeriod.objects.select_for_update()
+                .filter(person__isnull=True, legacy_member_no__in={no for _f, no in known})
+                .exclude(status=InsurancePeriod.Status.SUPERSEDED)
+                .order_by("pk")
+                if (p.legacy_fund_code, p.legacy_member_no) in wanted
+            ]
+            if not candidates:
+                continue
+            for period in candidates:
+                period.person_id = known[(period.legacy_fund_code, period.legacy_member_no)]
+                period.link_method = LinkMethod.LEGACY_ID
+                period.review = None
+                period.fact_hash = period_fact_hash(
+                    person_id=period.person_id, employer_id=period.employer_id, period_from=period.period_from,
+                    period_to=period.period_to, insurance_type=period.insurance_type, days=period.days,
+                    earnings=period.earnings,
+                )
+                touched.add(period.person_id)
+            originals = _live_originals(fact_hashes={p.fact_hash for p in candidates}, exclude_pks={p.pk for p in candidates})
+            for period in candidates:
+                if period.fact_hash in originals:
+                    period.duplicate_of_id = originals[period.fact_hash]
+                else:
+                    originals[period.fact_hash] = period.pk  # the first relinked one is the original
+                    period.duplicate_of_id = None
+                if period.duplicate_of_id == period.pk:
+                    period.duplicate_of_id = None
+            InsurancePeriod.objects.bulk_update(candidates, ["person", "link_method", "review", "fact_hash", "duplicate_of"])
+    return touched
+
+
+def _source_get_or_create(*, code: str, country: str) -> SourceRegistry:
+    source, _created = SourceRegistry.objects.get_or_create(
+        code=code, defaults={"name": _("Legacy export %(code)s") % {"code": code}, "country": country}
+    )
+    return source
+
+
+def _batch_add(batch: ImportBatch, out: _Outcome, *, rows_read: int, last_line: int) -> None:
+    batch.rows_read += rows_read
+    batch.rows_created += out.created
+    batch.rows_unchanged += out.unchanged
+    batch.rows_superseding += out.superseding
+    batch.rows_duplicate += out.duplicate
+    batch.rows_unmatched += out.unmatched
+    batch.rows_review += out.review
+    batch.last_line = last_line
+
+
+def legacy_import_file(
+    *, path: str | Path, source_code: str, country: str | None = None, encoding: str = "utf-8",
+    progress: bool = False, chunk_size: int = CHUNK_ROWS,
+) -> ImportBatch:
+    """Import a legacy fund export; returns the finished ``ImportBatch`` with its counters.
+
+    Bad lines become ``ImportRowError`` rows and the good ones are kept. A wrong header or an
+    unreadable file raises ``PronoiaError`` (the batch is marked failed, nothing imported).
+    Re-importing the same file changes nothing; a changed record supersedes the live one.
+    """
+    path = Path(path)
+    country = country or settings.PRONOIA_COUNTRY
+    rules = country_rules(country)
+    source_code = source_code.strip()
+    if not source_code or len(source_code) > 32:
+        raise PronoiaError(code="bad_source", message=_("The source code must be 1 to 32 characters."), field="source")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise PronoiaError(code="unknown_encoding", message=_("Unknown encoding %(e)s.") % {"e": encoding}, field="encoding") from None
+    if not path.is_file():
+        raise PronoiaError(code="file_not_found", message=_("No such file: %(p)s.") % {"p": path}, field="file")
+
+    source = _source_get_or_create(code=source_code, country=country)
+    batch = ImportBatch.objects.create(
+        source=source, file_name=path.name[:300], file_sha256=_file_sha256(path), encoding=encoding
+    )
+    funds = {f.code: f for f in Fund.objects.all()}
+    parser = _RowParser(
+        country=country, encoding=encoding, funds=funds,
+        max_field_chars=settings.PRONOIA_IMPORT_MAX_FIELD_CHARS, max_days_per_month=rules.max_days_per_month,
+    )
+    writer = _ChunkWriter(batch=batch, source=source, country=country, funds=funds)
+    try:
+        _import_lines(path=path, batch=batch, parser=parser, writer=writer, progress=progress, chunk_size=chunk_size)
+        touched = periods_relink_unlinked(legacy_keys=writer.legacy_keys)
+        if touched:
+            flags_recompute_for_persons(person_ids=touched)
+    except BaseException as exc:  # also KeyboardInterrupt: committed chunks stay, the batch says where it stopped
+        batch.status = ImportBatch.Status.FAILED
+        batch.finished_at = timezone.now()
+        batch.message = (exc.message if isinstance(exc, PronoiaError) else f"{type(exc).__name__}: {exc}")[:2000]
+        batch.save(update_fields=["status", "finished_at", "message"])
+        raise
+    # Relinking may have linked rows counted as unmatched or for review: count again.
+    unlinked = batch.periods.filter(person__isnull=True)
+    batch.rows_unmatched = unlinked.exclude(Q(review__isnull=False) & Q(review__status=LinkageReview.Status.OPEN)).count()
+    batch.rows_review = unlinked.filter(review__status=LinkageReview.Status.OPEN).count()
+    batch.status = ImportBatch.Status.COMPLETED
+    batch.finished_at = timezone.now()
+    batch.message = _first_errors_message(batch)
+    batch.save()
+    return batch
+
+
+def _first_errors_message(batch: ImportBatch) -> str:
+    lines = [
+        f"line {e.line_no}: {e.field or '-'}: {e.code}: {e.message}"
+        for e in batch.row_errors.order_by("line_no", "pk")[:_FIRST_ERRORS_IN_MESSAGE]
+    ]
+    return "\n".join(lines)
+
+
+def _import_lines(
+    *, path: Path, batch: ImportBatch, parser: _RowParser, writer: _ChunkWriter, progress: bool, chunk_size: int
+) -> None:
+    from tqdm import tqdm
+
+    lines = _read_lines(path)
+    with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, disable=not progress, desc=path.name) as bar:
+        header = next(lines, None)
+        if header is None:
+            raise PronoiaError(code="empty_file", message=_("The file is empty."), field="file")
+        _line_no, raw_header, _terminated = header
+        bar.update(len(raw_header) + 1)
+        try:
+            header_text = parser.decode(raw_header, 1).lstrip("\ufeff")
+            columns = [c.strip() for c in parser.split(header_text)]
+        except PronoiaError as exc:
+            raise PronoiaError(code="bad_header", message=exc.message, field="header") from None
+        if tuple(columns) != HEADER:
+            raise PronoiaError(
+                code="bad_header",
+                message=_("The header must be exactly: %(expected)s. Found: %(found)s. Nothing was imported.")
+                % {"expected": ",".join(HEADER), "found": _safe_excerpt(header_text)[:200]},
+                field="header",
+            )
+
+        rows: list[LegacyRow] = []
+        errors: list[RowError] = []
+        read = 0
+        last_line = 1
+        for line_no, raw, terminated in lines:
+            bar.update(len(raw) + 1)
+            last_line = line_no
+            if not raw.strip():
+                continue  # blank lines (e.g. at the end) carry no record
+            read += 1
+            text = ""
+            try:
+                text = parser.decode(raw, line_no)
+                if not terminated:
+                    # A truncated file ends in the middle of a line: never import a possibly cut value.
+                    raise _error("incomplete_line", _("The last line has no line ending: the file looks truncated; line not imported."))
+                rows.append(parser.parse(text, line_no))
+            except PronoiaError as exc:
+                excerpt = _safe_excerpt(text or raw[:290].decode("ascii", "replace"))
+                errors.append(RowError(line_no, exc.field or "", exc.code, exc.message[:500], excerpt))
+            if len(rows) >= chunk_size:
+                _flush(batch, writer, rows, errors, read, last_line)
+                rows, errors, read = [], [], 0
+        _flush(batch, writer, rows, errors, read, last_line)
+
+
+def _flush(batch: ImportBatch, writer: _ChunkWriter, rows: list[LegacyRow], errors: list[RowError], read: int, last_line: int) -> None:
+    out = _Outcome(errors=list(errors))
+    with transaction.atomic():
+        if rows:
+            writer.write(rows, out)
+        ImportRowError.objects.bulk_create(
+            [
+                ImportRowError(batch=batch, line_no=e.line_no, field=e.field[:64], code=e.code[:64], message=e.message[:500], excerpt=e.excerpt[:300])
+                for e in out.errors
+            ]
+        )
+        _batch_add(batch, out, rows_read=read, last_line=last_line)
+        # Warnings (legacy_identifier_conflict) do not make a row an error.
+        batch.rows_error += sum(1 for e in out.errors if e.code != "legacy_identifier_conflict")
+        batch.save()
+    if out.persons:
+        flags_recompute_for_persons(person_ids=out.persons)
