@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pronoia.people",
     "pronoia.employers",
     "pronoia.insurance",
+    "pronoia.demo",
 ]
 
 MIDDLEWARE = [
