@@ -1,0 +1,294 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from pronoia.audit.models import AuditEvent
+from pronoia.audit.services import audit_record
+from pronoia.insurance.linkage_review import review_merge
+from pronoia.insurance.models import ImportBatch, InsurancePeriod, LinkageReview
+from pronoia.insurance.tests.factories import (
+    CorrectionRequestFactory,
+    DataQualityFlagFactory,
+    ImportRowErrorFactory,
+    InsurancePeriodFactory,
+    LinkageCandidateFactory,
+    LinkageReviewFactory,
+    ReviewPeriodFactory,
+)
+from pronoia.people.models import LegacyIdentifier
+from pronoia.people.tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _static_root(settings, tmp_path):
+    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist, i.e. before collectstatic.
+    settings.STATIC_ROOT = tmp_path
+
+
+@pytest.fixture
+def superuser():
+    return get_user_model().objects.create_superuser(username="boss", password="x" * 16, email="boss@example.invalid")
+
+
+@pytest.fixture
+def staff_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def review():
+    review = LinkageReviewFactory()
+    ReviewPeriodFactory.create_batch(2, review=review, legacy_member_no="M0000042", reported_national_id="01017012345")
+    LinkageCandidateFactory(review=review, score=91.0)
+    LinkageCandidateFactory(review=review, score=70.0)
+    return review
+
+
+def _best(review):
+    return review.candidates.order_by("-score").first().person
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def some_of_everything(review):
+    person = PersonFactory()
+    period = InsurancePeriodFactory(person=person)
+    LegacyIdentifier.objects.create(person=person, fund_code="IKA", member_no="L1")
+    ImportRowErrorFactory.create_batch(2)
+    DataQualityFlagFactory(person=person)
+    CorrectionRequestFactory(person=person, period=period)
+    audit_record(action="test.event", object_type="person", object_id=person.pk, reason="seed")
+    return person
+
+
+def test_every_registered_model_has_a_working_changelist_and_change_view(staff_client, some_of_everything):
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        response = staff_client.get(changelist)
+        assert response.status_code == 200, changelist
+        obj = model_admin.get_queryset(response.wsgi_request).first()
+        if obj is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            assert staff_client.get(change).status_code == 200, change
+
+
+def test_person_search_and_links_to_periods_and_flags(staff_client, some_of_everything):
+    person = some_of_everything
+    response = staff_client.get(reverse("admin:people_person_changelist"), {"q": person.national_id})
+    assert response.status_code == 200 and response.context["cl"].result_count == 1
+    response = staff_client.get(reverse("admin:people_person_changelist"), {"q": person.surname_latin})
+    assert person in response.context["cl"].result_list
+    page = staff_client.get(reverse("admin:people_person_change", args=[person.pk])).content.decode()
+    assert f"?person__id__exact={person.pk}" in page and "L1" in page
+    response = staff_client.get(reverse("admin:insurance_insuranceperiod_changelist"), {"person__id__exact": person.pk})
+    assert response.status_code == 200 and response.context["cl"].result_count == 1
+
+
+def test_review_queue_lists_open_first_with_a_bounded_number_of_queries(staff_client, superuser, django_assert_max_num_queries):
+    decided = LinkageReviewFactory()
+    ReviewPeriodFactory(review=decided)
+    LinkageCandidateFactory(review=decided)
+    review_merge(review=decided, person=PersonFactory(), actor=superuser, note="x")
+    for _ in range(15):
+        r = LinkageReviewFactory()
+        ReviewPeriodFactory.create_batch(3, review=r)
+        LinkageCandidateFactory.create_batch(2, review=r)
+    url = reverse("admin:insurance_linkagereview_changelist")
+    staff_client.get(url)  # warm the session and content-type caches
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(url)
+    results = list(response.context["cl"].result_list)
+    assert results[-1] == decided
+    assert {r.n_periods for r in results[:-1]} == {3}
+    page = response.content.decode()
+    assert "similar name, same birth date" in page
+
+
+def test_period_changelist_query_count_is_bounded(staff_client, django_assert_max_num_queries):
+    InsurancePeriodFactory.create_batch(30)
+    url = reverse("admin:insurance_insuranceperiod_changelist")
+    staff_client.get(url)
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(url)
+    assert response.context["cl"].result_count == 30
+
+
+def test_review_change_view_shows_reported_identity_beside_candidates(staff_client, review):
+    page = staff_client.get(reverse("admin:insurance_linkagereview_change", args=[review.pk])).content.decode()
+    assert "01017012345" in page and "IKA:M0000042" in page and "Papadopoulos" in page
+    for candidate in review.candidates.all():
+        assert candidate.person.national_id in page
+    assert reverse("admin:insurance_linkagereview_merge", args=[review.pk]) in page
+    assert "Reject (keep apart)" in page
+
+
+def test_merge_reject_and_reopen_through_the_admin(staff_client, superuser, review):
+    person = _best(review)
+    change_url = reverse("admin:insurance_linkagereview_change", args=[review.pk])
+
+    response = staff_client.post(reverse("admin:insurance_linkagereview_merge", args=[review.pk]), {"person_id": person.pk, "note": "same person"}, follow=True)
+    assert response.redirect_chain[-1][0] == change_url
+    assert any("merged into" in m for m in _messages(response))
+    review.refresh_from_db()
+    assert (review.status, review.merged_into, review.decided_by) == ("merged", person, superuser)
+    assert review.periods.filter(person=person, link_method="manual").count() == 2
+
+    response = staff_client.post(reverse("admin:insurance_linkagereview_reopen", args=[review.pk]), {"reason": "wrong"}, follow=True)
+    assert any("open again" in m for m in _messages(response))
+    review.refresh_from_db()
+    assert review.status == "open" and not review.periods.filter(person__isnull=False).exists()
+
+    response = staff_client.post(reverse("admin:insurance_linkagereview_reject", args=[review.pk]), {"note": "apart"}, follow=True)
+    review.refresh_from_db()
+    assert review.status == "rejected"
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == ["linkage.merge", "linkage.reopen", "linkage.reject"]
+
+
+def test_merge_by_national_id_of_a_non_candidate(staff_client, review):
+    outsider = PersonFactory()
+    staff_client.post(
+        reverse("admin:insurance_linkagereview_merge", args=[review.pk]),
+        {"country": outsider.country, "national_id": outsider.national_id, "note": "found by id"},
+    )
+    review.refresh_from_db()
+    assert review.merged_into == outsider
+    assert AuditEvent.objects.get(action="linkage.merge").data["person_was_candidate"] is False
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"person_id": "CANDIDATE"},  # no note
+        {"person_id": "CANDIDATE", "note": "   "},
+        {"note": "neither candidate nor id"},
+        {"person_id": "OUTSIDER", "note": "not a candidate"},
+        {"national_id": "00000000000", "country": "gr", "note": "nobody"},
+        {"person_id": "not a number", "note": "x"},
+    ],
+)
+def test_bad_merge_posts_change_nothing_and_say_why(staff_client, review, post):
+    post = dict(post)
+    if post.get("person_id") == "CANDIDATE":
+        post["person_id"] = _best(review).pk
+    elif post.get("person_id") == "OUTSIDER":
+        post["person_id"] = PersonFactory().pk
+    response = staff_client.post(reverse("admin:insurance_linkagereview_merge", args=[review.pk]), post, follow=True)
+    assert response.status_code == 200
+    assert _messages(response)
+    review.refresh_from_db()
+    assert review.status == "open"
+    assert not AuditEvent.objects.exists()
+
+
+def test_double_merge_through_the_admin_is_refused(staff_client, review):
+    url = reverse("admin:insurance_linkagereview_merge", args=[review.pk])
+    staff_client.post(url, {"person_id": _best(review).pk, "note": "first"})
+    response = staff_client.post(url, {"person_id": _best(review).pk, "note": "second"}, follow=True)
+    assert any("already decided" in m for m in _messages(response))
+    assert AuditEvent.objects.filter(action="linkage.merge").count() == 1
+
+
+def test_decision_views_refuse_get_non_staff_and_staff_without_permission(client, review):
+    url = reverse("admin:insurance_linkagereview_merge", args=[review.pk])
+    data = {"person_id": _best(review).pk, "note": "x"}
+
+    # Anonymous: sent to the login page.
+    response = client.post(url, data)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+    # Logged in but not staff: also the login page, never the view.
+    user = get_user_model().objects.create_user(username="citizen", password="x" * 16)
+    client.force_login(user)
+    response = client.post(url, data)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+    # Staff who may only look at reviews: refused.
+    clerk = get_user_model().objects.create_user(username="clerk", password="x" * 16, is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_linkagereview"))
+    client.force_login(clerk)
+    assert client.post(url, data).status_code == 403
+    assert client.get(reverse("admin:insurance_linkagereview_change", args=[review.pk])).status_code == 200
+
+    # Staff allowed to decide, but GET never decides.
+    clerk.user_permissions.add(Permission.objects.get(codename="change_linkagereview"))
+    client.force_login(get_user_model().objects.get(pk=clerk.pk))
+    assert client.get(url).status_code == 405
+    review.refresh_from_db()
+    assert review.status == "open"
+    assert client.post(url, data).status_code == 302
+    review.refresh_from_db()
+    assert review.status == "merged"
+
+
+def test_decision_views_enforce_csrf(superuser, review):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)
+    response = client.post(reverse("admin:insurance_linkagereview_reject", args=[review.pk]), {"note": "x"})
+    assert response.status_code == 403
+    review.refresh_from_db()
+    assert review.status == "open"
+
+
+def test_split_action_asks_for_a_reason_then_splits(staff_client, superuser):
+    person = PersonFactory()
+    wrong = InsurancePeriodFactory.create_batch(2, person=person)
+    keep = InsurancePeriodFactory(person=person)
+    url = reverse("admin:insurance_insuranceperiod_changelist")
+    selection = {"action": "split_off", "_selected_action": [p.pk for p in wrong]}
+
+    response = staff_client.post(url, selection)
+    assert response.status_code == 200
+    assert "admin/insurance/insuranceperiod/split_confirmation.html" in [t.name for t in response.templates]
+    assert InsurancePeriod.objects.filter(person=person).count() == 3
+
+    response = staff_client.post(url, {**selection, "apply": "1", "reason": ""})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert InsurancePeriod.objects.filter(person=person).count() == 3
+
+    response = staff_client.post(url, {**selection, "apply": "1", "reason": "records of a namesake"}, follow=True)
+    assert any("split off" in m for m in _messages(response))
+    assert list(InsurancePeriod.objects.filter(person=person)) == [keep]
+    review = LinkageReview.objects.get()
+    assert review.status == "open" and set(review.periods.values_list("pk", flat=True)) == {p.pk for p in wrong}
+    event = AuditEvent.objects.get(action="linkage.split")
+    assert event.actor == superuser and event.reason == "records of a namesake"
+
+
+def test_split_action_refuses_unlinked_records(staff_client, review):
+    url = reverse("admin:insurance_insuranceperiod_changelist")
+    ids = list(review.periods.values_list("pk", flat=True))
+    response = staff_client.post(url, {"action": "split_off", "_selected_action": ids, "apply": "1", "reason": "x"}, follow=True)
+    assert any("not linked" in m for m in _messages(response))
+    assert not AuditEvent.objects.exists()
+
+
+def test_periods_audit_events_and_import_batches_cannot_be_deleted_or_edited(staff_client, superuser):
+    period = InsurancePeriodFactory()
+    batch = ImportRowErrorFactory().batch
+    event = audit_record(action="test.event", object_type="person", object_id=1)
+    for name, obj in [("insurance_insuranceperiod", period), ("audit_auditevent", event), ("insurance_importbatch", batch)]:
+        assert staff_client.get(reverse(f"admin:{name}_delete", args=[obj.pk])).status_code == 403
+        assert staff_client.post(reverse(f"admin:{name}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+        response = staff_client.post(reverse(f"admin:{name}_changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
+        assert response.status_code in (200, 302)
+    assert InsurancePeriod.objects.filter(pk=period.pk).exists()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
+
+    # Provenance is read-only: a POST to the change form does not alter it.
+    staff_client.post(reverse("admin:insurance_insuranceperiod_change", args=[period.pk]), {"source_record_id": "HACKED", "days": 1})
+    period.refresh_from_db()
+    assert period.source_record_id != "HACKED" and period.days == 300
+    assert staff_client.post(reverse("admin:audit_auditevent_change", args=[event.pk]), {"reason": "rewritten"}).status_code == 403
+    assert staff_client.get(reverse("admin:insurance_insuranceperiod_add")).status_code == 403
