@@ -1,4 +1,11 @@
 from django.urls import path
 
+from pronoia.insurance import views
+
 app_name = "insurance"
-urlpatterns: list = []
+urlpatterns = [
+    path("my/insurance-record", views.InsuranceRecordView.as_view(), name="record"),
+    path("my/insurance-record.csv", views.InsuranceRecordCsvView.as_view(), name="record_csv"),
+    path("my/insurance-record/corrections/new", views.CorrectionRequestCreateView.as_view(), name="correction_new"),
+    path("my/insurance-record/corrections/<int:pk>", views.CorrectionRequestDetailView.as_view(), name="correction_detail"),
+]
