@@ -129,6 +129,11 @@ class InsurancePeriodAdmin(admin.ModelAdmin):
     def has_split_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("insurance.change_insuranceperiod") and request.user.has_perm("insurance.change_linkagereview")
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        # Every field is read-only, so a save button would only write an empty change log entry.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description=gettext_lazy("Split off into the review queue"), permissions=["split"])
     def split_off(self, request: HttpRequest, queryset: QuerySet[InsurancePeriod]) -> HttpResponse | None:
         periods = list(queryset.select_related("person", "fund", "source").order_by("person_id", "period_from"))
@@ -186,19 +191,14 @@ class DataQualityFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CorrectionRequest)
-class CorrectionRequestAdmin(admin.ModelAdmin):
+class CorrectionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Listed here; handled (with its own audited services) by the e-services workflow."""
+
     list_display = ["id", "person", "period", "flag", "status", "created_at", "created_by"]
     list_filter = ["status"]
     search_fields = ["=person__national_id"]
     list_select_related = ["person", "period", "flag", "created_by"]
-    # Staff move a request through its statuses; what the person wrote stays as written.
-    readonly_fields = ["person", "period", "flag", "message", "created_at", "created_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CorrectionRequest | None = None) -> bool:
-        return False
+    readonly_fields = [f.name for f in CorrectionRequest._meta.fields]
 
 
 class LinkageCandidateInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -34,7 +34,16 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["=national_id", "surname", "given_name", "surname_latin", "given_name_latin"]
     ordering = ["surname", "given_name"]
     inlines = [LegacyIdentifierInline]
-    readonly_fields = ["name_key", "periods_link", "flags_link", "created_at", "updated_at"]
+    # Identity is validated by person_build (identifier checksum, embedded birth date) and feeds
+    # record linkage: it is not typed over here. Only contact details are editable.
+    readonly_fields = [
+        "country", "national_id", "surname", "given_name", "surname_latin", "given_name_latin", "name_key",
+        "birth_date", "sex", "periods_link", "flags_link", "created_at", "updated_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Persons come from the registries through person_create, never typed in here.
+        return False
 
     @admin.display(description=_("insurance periods"))
     def periods_link(self, obj: Person) -> str:
