@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,6 +86,7 @@ def review_merge(*, review: LinkageReview, person: Person, actor, note: str = ""
     ``person`` is normally one of the review's candidates; any other person is allowed (staff
     found them by national identifier) and the audit event says so. Raises ``PronoiaError`` when
     the review is not open, has nothing to link, or a legacy identifier belongs to someone else.
+    Superseded versions waiting in the review are linked too: history follows its live record.
     """
     note = _clean_text(note, field="note", required=False)
     review = _review_lock(review)
@@ -190,7 +192,8 @@ def review_reopen(*, review: LinkageReview, actor, reason: str) -> LinkageReview
 
     After a merge, exactly the periods the merge linked are unlinked and exactly the legacy
     identifiers it learnt are forgotten (read from the merge's audit event). Refuses when one of
-    those periods has since been moved to another person or split off.
+    those periods has since been moved or split off, or when later records were linked through
+    an identifier the merge learnt.
     """
     reason = _clean_text(reason, field="reason", required=True)
     review = _review_lock(review)
@@ -212,8 +215,28 @@ def review_reopen(*, review: LinkageReview, actor, reason: str) -> LinkageReview
                 field="review",
                 status_code=409,
             )
+        learnt = event.data.get("legacy_identifiers_learnt", [])
+        # Records imported after the merge may have been linked through an identifier it learnt;
+        # forgetting the identifier would leave them linked on a basis that no longer exists.
+        later = Q()
+        for ident in learnt:
+            later |= Q(legacy_fund_code=ident["fund_code"], legacy_member_no=ident["member_no"])
+        if learnt:
+            relied_on = list(
+                InsurancePeriod.objects.filter(later, person_id=person_id, link_method=LinkMethod.LEGACY_ID)
+                .exclude(pk__in=period_ids)
+                .values_list("pk", flat=True)[:20]
+            )
+            if relied_on:
+                raise PronoiaError(
+                    code="reopen_identifier_in_use",
+                    message=_("Records %(ids)s were linked later through a member number this merge taught us; split them off first.")
+                    % {"ids": ", ".join(map(str, relied_on))},
+                    field="review",
+                    status_code=409,
+                )
         InsurancePeriod.objects.filter(pk__in=[p.pk for p in periods]).update(person=None, link_method=LinkMethod.NONE)
-        for ident in event.data.get("legacy_identifiers_learnt", []):
+        for ident in learnt:
             deleted, _detail = LegacyIdentifier.objects.filter(
                 person_id=person_id, fund_code=ident["fund_code"], member_no=ident["member_no"]
             ).delete()

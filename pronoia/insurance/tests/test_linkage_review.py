@@ -160,6 +160,16 @@ def test_reopen_refuses_when_a_merged_period_was_moved_since(review, staff, reco
     assert exc.value.code == "reopen_periods_changed"
 
 
+def test_reopen_refuses_when_later_records_rely_on_a_learnt_identifier(review, staff, recomputed):
+    person = _best_candidate(review)
+    review_merge(review=review, person=person, actor=staff)
+    later = InsurancePeriodFactory(person=person, link_method="legacy_id", legacy_fund_code="IKA", legacy_member_no="M0000042")
+    with pytest.raises(PronoiaError) as exc:
+        review_reopen(review=review, actor=staff, reason="undo")
+    assert exc.value.code == "reopen_identifier_in_use" and str(later.pk) in exc.value.message
+    assert LegacyIdentifier.objects.filter(person=person).exists()
+
+
 def test_split_then_merge_back_restores_the_person(staff, recomputed):
     person = PersonFactory()
     keep = InsurancePeriodFactory(person=person)
