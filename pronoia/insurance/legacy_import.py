@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -597,11 +597,35 @@ def periods_store_with_duplicates(*, periods: list[InsurancePeriod], exclude_pks
         else:
             claimed[period.fact_hash] = period
             first_pass.append(period)
-    InsurancePeriod.objects.bulk_create(first_pass)
+    _periods_insert(first_pass)
     for period in second_pass:
         period.duplicate_of_id = claimed[period.fact_hash].pk
-    InsurancePeriod.objects.bulk_create(second_pass)
+    _periods_insert(second_pass)
     return sum(1 for p in periods if p.duplicate_of_id)
+
+
+def _periods_insert(periods: list[InsurancePeriod]) -> None:
+    """bulk_create; on PostgreSQL COPY with ids taken from the sequence first (several times faster)."""
+    if not periods:
+        return
+    if connection.vendor != "postgresql":
+        InsurancePeriod.objects.bulk_create(periods)
+        return
+    fields = [f for f in InsurancePeriod._meta.concrete_fields]
+    table = InsurancePeriod._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(periods)]
+        )
+        for period, (pk,) in zip(periods, cursor.fetchall()):
+            period.pk = pk
+            period._state.adding = False
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        # The psycopg cursor under Django's wrapper: Django has no API for COPY.
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for period in periods:
+                copy.write_row([getattr(period, name) for name in attnames])
 
 
 def _live_originals(*, fact_hashes: set[str], exclude_pks: Iterable[int] = ()) -> dict[str, int]:
@@ -640,7 +664,11 @@ def periods_relink_unlinked(*, legacy_keys: Iterable[LegacyKey], chunk_size: int
             candidates = [
                 p
                 for p in InsurancePeriod.objects.select_for_update()
-                .filter(person__isnull=True, legacy_member_no__in={no for _f, no in known})
+                .filter(
+                    person__isnull=True,
+                    legacy_fund_code__in={fund for fund, _no in known},
+                    legacy_member_no__in={no for _f, no in known},
+                )
                 .exclude(status=InsurancePeriod.Status.SUPERSEDED)
                 .order_by("pk")
                 if (p.legacy_fund_code, p.legacy_member_no) in wanted
@@ -663,8 +691,6 @@ def periods_relink_unlinked(*, legacy_keys: Iterable[LegacyKey], chunk_size: int
                     period.duplicate_of_id = originals[period.fact_hash]
                 else:
                     originals[period.fact_hash] = period.pk  # the first relinked one is the original
-                    period.duplicate_of_id = None
-                if period.duplicate_of_id == period.pk:
                     period.duplicate_of_id = None
             InsurancePeriod.objects.bulk_update(candidates, ["person", "link_method", "review", "fact_hash", "duplicate_of"])
     return touched

@@ -112,8 +112,10 @@ def legacy_identifiers_lookup(*, keys: Iterable[LegacyKey]) -> dict[LegacyKey, i
     wanted = set(keys)
     if not wanted:
         return {}
-    member_nos = {member_no for _fund, member_no in wanted}
-    rows = LegacyIdentifier.objects.filter(member_no__in=member_nos).values_list("fund_code", "member_no", "person_id")
+    # Both columns filtered so that the (fund_code, member_no) unique index is used.
+    rows = LegacyIdentifier.objects.filter(
+        fund_code__in={fund for fund, _no in wanted}, member_no__in={no for _fund, no in wanted}
+    ).values_list("fund_code", "member_no", "person_id")
     return {(fund, no): pid for fund, no, pid in rows if (fund, no) in wanted}
 
 

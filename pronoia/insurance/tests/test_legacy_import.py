@@ -299,3 +299,9 @@ def test_command_reports_a_bad_header_clearly(tmp_path):
 
     with pytest.raises(CommandError, match="bad_header"):
         call_command("import_legacy", str(path), "--source", "IKA")
+
+
+def test_progress_bar_is_shown_on_request(tmp_path, capsys):
+    run(write_export(tmp_path, [legacy_row()]), progress=True)
+
+    assert "export.csv" in capsys.readouterr().err
