@@ -239,3 +239,15 @@ def test_split_rejects_malformed_input(staff, recomputed, period_ids, reason, co
 def test_services_are_keyword_only():
     with pytest.raises(TypeError):
         linkage_review.review_reject(LinkageReview(), None, "note")  # type: ignore[misc]
+
+
+def test_decisions_lock_the_review_row(review, staff, recomputed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE instead of row locks")
+    with CaptureQueriesContext(connection) as ctx:
+        review_merge(review=review, person=_best_candidate(review), actor=staff)
+    locked = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert any('FROM "insurance_linkagereview"' in sql for sql in locked)
