@@ -69,6 +69,9 @@ class ProblemRates:
     """Shares of export rows that get each injected problem."""
 
     missing_id: float = 0.05  # national id left blank (the member number still links the row)
+    # Part of missing_id: memberships (person, fund) whose fund never recorded the id, so that
+    # only name and birth date can link their rows.
+    member_without_id: float = 0.01
     typo: float = 0.01  # transposed/dropped letter or Latin instead of native script
     duplicate: float = 0.02  # same facts reported again by another fund
     overlap: float = 0.005  # an extra period overlapping an employment row: days exceed the calendar
@@ -598,7 +601,7 @@ def population_generate(
     if progress and n % 1000:
         progress(n % 1000)
     base = rows.arrays()
-    table, problems = _inject(rng, base, rates, n_funds=len(profile.funds), n_emp=n_emp, country=country)
+    table, problems = _inject(rng, base, rates, n_persons=n, n_funds=len(profile.funds), n_emp=n_emp, country=country)
 
     # -- member numbers: stable per person and fund
     member_nos = []
@@ -625,15 +628,19 @@ def _phone(country: str, x: int) -> str:
     return f"+359 8{7 + x % 3} {x // 10**4 % 1000:03d} {x % 10**4:04d}"
 
 
-def _inject(rng: np.random.Generator, base: dict[str, np.ndarray], rates: ProblemRates, *, n_funds: int, n_emp: int, country: str) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def _inject(rng: np.random.Generator, base: dict[str, np.ndarray], rates: ProblemRates, *, n_persons: int, n_funds: int, n_emp: int, country: str) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Add problem markers to the generated rows, append injected duplicate and overlap rows, sort.
 
     Returns the final row table (sorted by fund, person, start, origin) with columns: the base
-    columns plus origin (BASE/DUPLICATE/OVERLAP), missing_id, typo (-1 none, else kind*2+field),
+    columns plus origin (BASE/DUPLICATE/OVERLAP), missing (0/1 row/2 membership), typo (-1 none, else kind*2+field),
     typo_pos, outlier, orig (position of the repeated row for a duplicate, else -1).
     """
     m = len(base["person"])
-    missing = rng.random(m) < rates.missing_id
+    blank_member = rng.random((n_persons, n_funds)) < rates.member_without_id
+    whole = blank_member[base["person"], base["fund"]]
+    row_rate = max(0.0, rates.missing_id - float(whole.mean())) if m else 0.0
+    # 0: id reported, 1: left blank on this row, 2: never reported by this fund for this person.
+    missing = np.where(whole, 2, np.where(rng.random(m) < row_rate, 1, 0))
     typo_kind = rng.integers(0, 3, m)
     typo_surname = rng.random(m) < 0.7
     typo = np.where(rng.random(m) < rates.typo, typo_kind * 2 + typo_surname, -1)
@@ -667,10 +674,10 @@ def _inject(rng: np.random.Generator, base: dict[str, np.ndarray], rates: Proble
 
     parts = [
         dict(base, origin=np.full(m, BASE), missing=missing, typo=typo, typo_pos=typo_pos, orig=np.full(m, -1), outlier=outlier),
-        extra(dup, fund=dup_fund, origin=np.full(len(dup), DUPLICATE), missing=np.zeros(len(dup), bool),
+        extra(dup, fund=dup_fund, origin=np.full(len(dup), DUPLICATE), missing=np.where(blank_member[base["person"][dup], dup_fund], 2, 0),
               typo=np.full(len(dup), -1), typo_pos=np.zeros(len(dup)), orig=dup, outlier=outlier[dup]),
         extra(ov, employer=ov_emp, start=ov_start, end=ov_end, days=ov_days, earnings=ov_earn, contributions=ov_contrib,
-              origin=np.full(len(ov), OVERLAP), missing=np.zeros(len(ov), bool), typo=np.full(len(ov), -1),
+              origin=np.full(len(ov), OVERLAP), missing=np.where(whole[ov], 2, 0), typo=np.full(len(ov), -1),
               typo_pos=np.zeros(len(ov)), orig=np.full(len(ov), -1), outlier=np.zeros(len(ov), bool)),
     ]
     table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -683,7 +690,8 @@ def _inject(rng: np.random.Generator, base: dict[str, np.ndarray], rates: Proble
     table["orig"] = np.where(table["orig"] >= 0, position[np.maximum(table["orig"], 0)], -1)
     problems = {
         "rows": int(len(order)),
-        "missing_id": int(missing.sum()),
+        "missing_id": int((table["missing"] > 0).sum()),
+        "member_without_id": int((table["missing"] == 2).sum()),
         "typo": int((typo >= 0).sum()),
         "duplicate": int(len(dup)),
         "overlap": int(len(ov)),
@@ -745,6 +753,8 @@ def _write_outputs(*, result: GenerationResult, profile: CountryProfile, table: 
                         flags.append("overlap")
                     if cols["missing"][i]:
                         flags.append("missing_id")
+                        if cols["missing"][i] == 2:
+                            flags.append("member_without_id")
                     typo = cols["typo"][i]
                     if typo >= 0:
                         kind, on_surname = divmod(typo, 2)
@@ -819,7 +829,7 @@ def _write_outputs(*, result: GenerationResult, profile: CountryProfile, table: 
             "persons.csv": "civil registry: " + ", ".join(PERSONS_HEADER),
             "employers.csv": "employer registry: " + ", ".join(EMPLOYERS_HEADER),
             "ground_truth.csv": "every (source, source_record_id) -> true national_id; problems injected into the row "
-            "(missing_id, typo, duplicate, overlap, outlier); duplicate_of = source:source_record_id it repeats",
+            "(missing_id, member_without_id, typo, duplicate, overlap, outlier); duplicate_of = source:source_record_id it repeats",
             "careers_totals.csv": TOTALS_MEANING,
         },
     }

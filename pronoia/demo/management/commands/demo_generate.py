@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-load", action="store_true", help="only write the files")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when persons already exist")
         parser.add_argument("--missing-id-rate", type=float, default=defaults.missing_id)
+        parser.add_argument("--member-without-id-rate", type=float, default=defaults.member_without_id)
         parser.add_argument("--typo-rate", type=float, default=defaults.typo)
         parser.add_argument("--duplicate-rate", type=float, default=defaults.duplicate)
         parser.add_argument("--overlap-rate", type=float, default=defaults.overlap)
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         persons, seed, country = opts["persons"], opts["seed"], opts["country"]
         out = opts["out"] or Path(settings.VAR_DIR) / "demo" / f"{country}-{seed}-{persons}"
         rates = ProblemRates(
-            missing_id=opts["missing_id_rate"], typo=opts["typo_rate"], duplicate=opts["duplicate_rate"],
+            missing_id=opts["missing_id_rate"], member_without_id=opts["member_without_id_rate"], typo=opts["typo_rate"], duplicate=opts["duplicate_rate"],
             overlap=opts["overlap_rate"], outlier=opts["outlier_rate"],
         )
         started = time.perf_counter()
