@@ -23,12 +23,6 @@ from pronoia.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist, i.e. before collectstatic.
-    settings.STATIC_ROOT = tmp_path
-
-
 @pytest.fixture
 def superuser():
     return get_user_model().objects.create_superuser(username="boss", password="x" * 16, email="boss@example.invalid")
