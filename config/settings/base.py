@@ -153,6 +153,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "pronoia", "url": REDIS_URL, "immediate": False}
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "pronoia",
