@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from pronoia.core.countries import country_rules
 from pronoia.core.errors import NotFound
 from pronoia.insurance.calendar_split import split_by_year
-from pronoia.insurance.models import CorrectionRequest, DataQualityFlag, InsurancePeriod
+from pronoia.insurance.models import CorrectionRequest, DataQualityFlag, InsurancePeriod, InsuranceType, LinkMethod
 from pronoia.insurance.quality import flag_message
 from pronoia.people.models import Person
 from pronoia.people.selectors import person_get_by_national_id
@@ -41,7 +41,18 @@ def _person_dict(person: Person) -> dict:
     }
 
 
-def _period_dict(period: InsurancePeriod) -> dict:
+def _labels() -> dict[str, dict[str, str]]:
+    """Choice labels in the active language, once per record: Django's get_FOO_display
+    re-hashes every lazy label on each call, the main cost of a 40-period record."""
+    return {
+        "insurance_type": {value: str(label) for value, label in InsuranceType.choices},
+        "status": {value: str(label) for value, label in InsurancePeriod.Status.choices},
+        "link_method": {value: str(label) for value, label in LinkMethod.choices},
+        "flag": {value: str(label) for value, label in DataQualityFlag.Code.choices},
+    }
+
+
+def _period_dict(period: InsurancePeriod, labels: dict[str, dict[str, str]]) -> dict:
     employer = period.employer
     return {
         "id": period.pk,
@@ -49,7 +60,7 @@ def _period_dict(period: InsurancePeriod) -> dict:
         "fund_name": period.fund.name,
         "employer": {"id": employer.pk, "registry_no": employer.registry_no, "name": employer.name} if employer else None,
         "insurance_type": period.insurance_type,
-        "insurance_type_label": str(period.get_insurance_type_display()),
+        "insurance_type_label": labels["insurance_type"].get(period.insurance_type, period.insurance_type),
         "period_from": period.period_from.isoformat(),
         "period_to": period.period_to.isoformat(),
         "days": period.days,
@@ -57,13 +68,13 @@ def _period_dict(period: InsurancePeriod) -> dict:
         "contributions": _money(period.contributions),
         "currency": period.currency,
         "status": period.status,
-        "status_label": str(period.get_status_display()),
+        "status_label": labels["status"].get(period.status, period.status),
         "counts": period.counts,
         "superseded": period.status == InsurancePeriod.Status.SUPERSEDED,
         "superseded_by": period.superseded_by_id,
         "duplicate_of": period.duplicate_of_id,
         "link_method": period.link_method,
-        "link_method_label": str(period.get_link_method_display()),
+        "link_method_label": labels["link_method"].get(period.link_method, period.link_method),
         "provenance": {
             "source": period.source.code,
             "source_name": period.source.name,
@@ -75,11 +86,11 @@ def _period_dict(period: InsurancePeriod) -> dict:
     }
 
 
-def _flag_dict(flag: DataQualityFlag) -> dict:
+def _flag_dict(flag: DataQualityFlag, labels: dict[str, dict[str, str]]) -> dict:
     return {
         "id": flag.pk,
         "code": flag.code,
-        "title": str(flag.get_code_display()),
+        "title": labels["flag"].get(flag.code, flag.code),
         # Rendered in the reader's language from code + details; the stored text is English.
         "message": flag_message(flag.code, flag.details) or flag.message,
         "key": flag.key,
@@ -102,6 +113,12 @@ def insurance_record_get(*, person: Person) -> dict:
     periods = list(
         InsurancePeriod.objects.filter(person=person)
         .select_related("fund", "employer", "source")
+        # Linkage and hash columns are not shown: leave them in the database.
+        .defer(
+            "record_hash", "fact_hash", "review", "reported_national_id", "legacy_fund_code", "legacy_member_no",
+            "reported_surname", "reported_given_name", "reported_birth_date",
+            "fund__kind", "fund__country", "employer__sector", "employer__region", "employer__created_at", "source__country",
+        )
         .order_by("period_from", "period_to", "pk")
     )
     flags = list(
@@ -144,6 +161,7 @@ def insurance_record_get(*, person: Person) -> dict:
             row["periods"] += 1
 
     rules = country_rules(person.country)
+    labels = _labels()
     insured_years = (Decimal(total_days) / rules.days_per_insured_year).quantize(YEARS_QUANTUM)
     return {
         "person": _person_dict(person),
@@ -161,7 +179,7 @@ def insurance_record_get(*, person: Person) -> dict:
             {"fund": code, "fund_name": name, "days": d, "earnings": _money(e)}
             for code, (name, d, e) in sorted(funds.items(), key=lambda item: (-item[1][1], item[0]))
         ],
-        "periods": [_period_dict(p) for p in periods],
+        "periods": [_period_dict(p, labels) for p in periods],
         "employers": [
             {
                 **row,
@@ -171,7 +189,7 @@ def insurance_record_get(*, person: Person) -> dict:
             }
             for row in sorted(employers.values(), key=lambda r: (r["first_from"], r["id"]))
         ],
-        "flags": [_flag_dict(f) for f in flags],
+        "flags": [_flag_dict(f, labels) for f in flags],
     }
 
 
