@@ -601,7 +601,9 @@ def population_generate(
     if progress and n % 1000:
         progress(n % 1000)
     base = rows.arrays()
+    del rows, builder  # the column lists are copied into numpy: free them before the table doubles
     table, problems = _inject(rng, base, rates, n_persons=n, n_funds=len(profile.funds), n_emp=n_emp, country=country)
+    del base
 
     # -- member numbers: stable per person and fund
     member_nos = []

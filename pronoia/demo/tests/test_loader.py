@@ -45,7 +45,7 @@ def test_importing_the_exports_reproduces_the_careers_of_correctly_linked_person
         ((s, r), nid)
         for s, r, nid in InsurancePeriod.objects.exclude(status="superseded").values_list("source__code", "source_record_id", "person__national_id")
     )
-    complete, spoiled = set(), set()
+    spoiled = set()
     by_person = defaultdict(list)
     for t in read(result.truth_path):
         by_person[t["national_id"]].append(links[(t["source"], t["source_record_id"])])

@@ -21,8 +21,8 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(result, indent=2, sort_keys=True))
             return
-        self.stdout.write(f"precision {result['precision']:.4f}  recall {result['recall']:.4f}")
+        self.stdout.write(f"precision {result['precision']:.6f}  recall {result['recall']:.6f}")
         for key in ("truth_rows", "imported", "not_imported", "links", "correct", "wrong", "unlinked", "in_review"):
             self.stdout.write(f"  {key:<13} {result[key]}")
         for problem, outcome in result["by_problem"].items():
-            self.stdout.write(f"  problem {problem:<11} " + ", ".join(f"{k}={v}" for k, v in outcome.items()))
+            self.stdout.write(f"  problem {problem:<18} " + ", ".join(f"{k}={v}" for k, v in outcome.items()))
