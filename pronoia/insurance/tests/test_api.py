@@ -9,12 +9,6 @@ from pronoia.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist, i.e. before collectstatic.
-    settings.STATIC_ROOT = tmp_path
-
-
 def test_me_without_a_person_is_401_json(client):
     response = client.get("/api/v1/me/insurance-record")
     assert response.status_code == 401

@@ -15,10 +15,6 @@ from pronoia.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist, i.e. before collectstatic.
-    settings.STATIC_ROOT = tmp_path
 RECORD_URL = "/my/insurance-record"
 
 
