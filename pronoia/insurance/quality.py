@@ -275,17 +275,43 @@ def _overlap_excess(periods: list[PeriodFacts], max_days_per_month: int, skip_mo
     """A month whose days from two or more periods exceed what one month can carry: the country's
     maximum or the calendar, whichever is lower. Months already flagged as conflicting are left
     to that more specific flag."""
+    # Only a month that two or more periods touch can exceed: split just the periods that share a
+    # month with another one (a career is mostly back-to-back periods; splitting all is the cost).
+    spans = sorted(
+        (
+            (p.period_from.year * 12 + p.period_from.month - 1, p.period_to.year * 12 + p.period_to.month - 1, index)
+            for index, p in enumerate(periods)
+        ),
+        key=lambda span: (span[0], span[1]),
+    )
+    shared: set[int] = set()
+    involved = [False] * len(periods)
+    for i, (first, last, index) in enumerate(spans):
+        for j in range(i + 1, len(spans)):
+            other_first, other_last, other_index = spans[j]
+            if other_first > last:
+                break
+            shared.update(range(other_first, min(last, other_last) + 1))
+            involved[index] = involved[other_index] = True
+    if not shared:
+        return []
+    shared_months = {f"{m // 12:04d}-{m % 12 + 1:02d}" for m in shared}
+
     month_days: dict[str, int] = defaultdict(int)
     month_periods: dict[str, list[int]] = defaultdict(list)
-    for period in periods:
+    for period, touches_shared in zip(periods, involved):
+        if not touches_shared:
+            continue
         for month, days, _earnings in split_by_month(period.period_from, period.period_to, period.days, period.earnings):
-            if days:
+            if days and month in shared_months:
                 month_days[month] += days
                 month_periods[month].append(period.id)
     excess = {}
     for month, days in month_days.items():
+        if len(month_periods[month]) < 2 or month in skip_months:
+            continue
         limit = min(max_days_per_month, days_in_month(month))
-        if len(month_periods[month]) >= 2 and days > limit and month not in skip_months:
+        if days > limit:
             excess[month] = (days, limit)
     flags = []
     for run in _month_runs(excess):

@@ -189,3 +189,16 @@ def test_flag_messages_are_translated_on_display(settings):
     with translation.override("en"):
         assert flag_message("career_gap", details).startswith("No insurance is recorded")
     assert flag_message("career_gap", {}) == ""  # old details: caller falls back to the stored text
+
+
+def test_back_to_back_periods_sharing_a_month_can_exceed_it():
+    # Not overlapping, but both touch March: 12 (pro rata) + 16 days is more than the 26 a month counts.
+    person = PersonFactory()
+    InsurancePeriodFactory(person=person, period_from=dt.date(2010, 6, 1), period_to=dt.date(2011, 3, 15), days=240)
+    InsurancePeriodFactory(person=person, period_from=dt.date(2011, 3, 16), period_to=dt.date(2011, 3, 31), days=16)
+    # Ending and starting on month boundaries shares no month: never an excess.
+    InsurancePeriodFactory(person=person, period_from=dt.date(2011, 4, 1), period_to=dt.date(2011, 9, 30), days=156)
+    InsurancePeriodFactory(person=person, period_from=dt.date(2011, 10, 1), period_to=dt.date(2011, 12, 31), days=78)
+    flags_recompute_for_persons(person_ids=[person.pk])
+    [flag] = open_flags(person, "overlap_excess_days")
+    assert flag.key == "2011-03" and flag.details["max_days"] == 28 and len(flag.details["period_ids"]) == 2
