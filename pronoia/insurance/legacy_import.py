@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -82,9 +84,25 @@ FIELD_MAX_LENGTH = {
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _INTEGER = re.compile(r"-?\d+\Z")
 _DECIMAL = re.compile(r"-?\d+(?:\.(\d+))?\Z")
-_CURRENCY = re.compile(r"[A-Z]{3}\Z")
 _INSURANCE_TYPES = frozenset(InsuranceType.values)
 _FIRST_ERRORS_IN_MESSAGE = 20
+_COLUMNS = len(HEADER)
+_INDEX = {name: index for index, name in enumerate(HEADER)}
+_formula_checked = itemgetter(*(_INDEX[name] for name in FORMULA_CHECKED_FIELDS))
+_required = itemgetter(*(_INDEX[name] for name in REQUIRED_FIELDS))
+_limited = itemgetter(*(_INDEX[name] for name in FIELD_MAX_LENGTH))
+_LIMITS = tuple(FIELD_MAX_LENGTH.values())
+_CACHE_MAX = 500_000
+# The columns of an insurance period, in the order of the plain rows the writer builds.
+_PERIOD_COLUMNS: tuple[str, ...] = (
+    "id", "person_id", "employer_id", "fund_id", "insurance_type", "period_from", "period_to", "days", "earnings",
+    "contributions", "currency", "status", "superseded_by_id", "duplicate_of_id", "link_method", "review_id",
+    "source_id", "source_record_id", "import_batch_id", "source_line", "received_at", "record_hash", "fact_hash",
+    "reported_national_id", "legacy_fund_code", "legacy_member_no", "reported_surname", "reported_given_name",
+    "reported_birth_date",
+)
+_ID, _DUPLICATE_OF, _RECORD_ID, _FACT_HASH = (_PERIOD_COLUMNS.index(n) for n in ("id", "duplicate_of_id", "source_record_id", "fact_hash"))
+_CONFIRMED = InsurancePeriod.Status.CONFIRMED.value
 
 
 @dataclass(slots=True)
@@ -167,6 +185,10 @@ class _RowParser:
     today: dt.date = field(default_factory=dt.date.today)
     seen_record_ids: set[str] = field(default_factory=set)
     _national_ids: dict[str, NationalIdFacts | PronoiaError] = field(default_factory=dict)
+    # Parsed values of the strings seen so far (only valid ones: a miss runs the full check).
+    _dates: dict[str, dt.date] = field(default_factory=dict)
+    _integers: dict[str, int] = field(default_factory=dict)
+    _amounts: dict[str, Decimal] = field(default_factory=dict)
 
     def decode(self, raw: bytes, line_no: int) -> str:
         if b"\x00" in raw:
@@ -192,41 +214,52 @@ class _RowParser:
             raise _error("bad_csv", _("The line is not valid CSV: %(error)s.") % {"error": exc}) from None
 
     def parse(self, text: str, line_no: int) -> LegacyRow:
+        # The checks run in the documented order (the first failing one names the error); each
+        # group is tested as a whole with C-level builtins first, so a good line costs little.
         values = self.split(text)
-        if len(values) != len(HEADER):
+        if len(values) != _COLUMNS:
             raise _error(
                 "column_count",
                 _("Expected %(expected)d columns, found %(found)d.") % {"expected": len(HEADER), "found": len(values)},
             )
-        raw = dict(zip(HEADER, values))
-        for name, value in raw.items():
-            if len(value) > self.max_field_chars:
-                raise _error("field_too_long", _("The value is longer than %(max)d characters.") % {"max": self.max_field_chars}, name)
-        for name in FORMULA_CHECKED_FIELDS:
-            if raw[name].startswith(FORMULA_PREFIXES):
-                raise _error(
-                    "formula_injection",
-                    _("The value starts with %(char)r, which spreadsheets run as a formula; rejected.") % {"char": raw[name][0]},
-                    name,
-                )
-        v = {name: value.strip() for name, value in raw.items()}
-        for name in REQUIRED_FIELDS:
-            if not v[name]:
-                raise _error("missing_field", _("The field %(field)s is required.") % {"field": name}, name)
-        for name, limit in FIELD_MAX_LENGTH.items():
-            if len(v[name]) > limit:
-                raise _error("too_long", _("The value is longer than %(max)d characters.") % {"max": limit}, name)
+        max_chars = self.max_field_chars
+        if max(map(len, values)) > max_chars:
+            for name, value in zip(HEADER, values):
+                if len(value) > max_chars:
+                    raise _error("field_too_long", _("The value is longer than %(max)d characters.") % {"max": max_chars}, name)
+        if any(map(str.startswith, _formula_checked(values), repeat(FORMULA_PREFIXES))):
+            for name in FORMULA_CHECKED_FIELDS:
+                value = values[_INDEX[name]]
+                if value.startswith(FORMULA_PREFIXES):
+                    raise _error(
+                        "formula_injection",
+                        _("The value starts with %(char)r, which spreadsheets run as a formula; rejected.") % {"char": value[0]},
+                        name,
+                    )
+        v = [value.strip() for value in values]
+        if not all(_required(v)):
+            for name in REQUIRED_FIELDS:
+                if not v[_INDEX[name]]:
+                    raise _error("missing_field", _("The field %(field)s is required.") % {"field": name}, name)
+        if any(map(int.__gt__, map(len, _limited(v)), _LIMITS)):
+            for name, limit in FIELD_MAX_LENGTH.items():
+                if len(v[_INDEX[name]]) > limit:
+                    raise _error("too_long", _("The value is longer than %(max)d characters.") % {"max": limit}, name)
+        (
+            record_id, national_id, fund_code, member_no, surname, given_name, birth_text, employer_no,
+            employer_name, from_text, to_text, days_text, earnings_text, currency, contributions_text, insurance_type,
+        ) = v
 
-        record_id = v["source_record_id"]
-        fund = self.funds.get(v["legacy_fund"])
+        fund = self.funds.get(fund_code)
         if fund is None:
-            raise _error("unknown_fund", _("Unknown fund %(fund)s.") % {"fund": v["legacy_fund"]}, "legacy_fund")
+            raise _error("unknown_fund", _("Unknown fund %(fund)s.") % {"fund": fund_code}, "legacy_fund")
         if fund.country != self.country:
             raise _error("fund_wrong_country", _("The fund %(fund)s is not a fund of this country.") % {"fund": fund.code}, "legacy_fund")
 
-        birth_date = self._date(v["birth_date"], "birth_date")
-        period_from = self._date(v["period_from"], "period_from")
-        period_to = self._date(v["period_to"], "period_to")
+        dates = self._dates
+        birth_date = dates.get(birth_text) or self._date(birth_text, "birth_date")
+        period_from = dates.get(from_text) or self._date(from_text, "period_from")
+        period_to = dates.get(to_text) or self._date(to_text, "period_to")
         if birth_date > self.today:
             raise _error("birth_date_in_future", _("The birth date is in the future."), "birth_date")
         if period_from > period_to:
@@ -234,19 +267,23 @@ class _RowParser:
         if period_from < birth_date:
             raise _error("period_before_birth", _("The period starts before the birth date."), "period_from")
 
-        days = self._days(v["days"], period_from, period_to)
-        earnings = self._amount(v["earnings"], "earnings")
-        contributions = self._amount(v["contributions"], "contributions")
-        if not _CURRENCY.match(v["currency"]) or v["currency"] not in CURRENCIES:
-            raise _error("unknown_currency", _("Unknown currency %(c)s.") % {"c": v["currency"]}, "currency")
-        if v["insurance_type"] not in _INSURANCE_TYPES:
-            raise _error("unknown_insurance_type", _("Unknown insurance type %(t)s.") % {"t": v["insurance_type"]}, "insurance_type")
-        if v["insurance_type"] == InsuranceType.EMPLOYMENT and not v["employer_registry_no"]:
+        days = self._days(days_text, period_from, period_to)
+        earnings = self._amounts.get(earnings_text)
+        if earnings is None:
+            earnings = self._amount(earnings_text, "earnings")
+        contributions = self._amounts.get(contributions_text)
+        if contributions is None:
+            contributions = self._amount(contributions_text, "contributions")
+        # Every accepted currency is three capital letters: membership is the whole check.
+        if currency not in CURRENCIES:
+            raise _error("unknown_currency", _("Unknown currency %(c)s.") % {"c": currency}, "currency")
+        if insurance_type not in _INSURANCE_TYPES:
+            raise _error("unknown_insurance_type", _("Unknown insurance type %(t)s.") % {"t": insurance_type}, "insurance_type")
+        if insurance_type == InsuranceType.EMPLOYMENT and not employer_no:
             raise _error("employer_required", _("An employment period needs an employer."), "employer_registry_no")
-        if v["employer_registry_no"] and not v["employer_name"]:
+        if employer_no and not employer_name:
             raise _error("missing_field", _("The field %(field)s is required.") % {"field": "employer_name"}, "employer_name")
 
-        national_id = v["national_id"]
         if national_id:
             facts = self._national_id(national_id)
             if facts.birth_date != birth_date:
@@ -264,11 +301,8 @@ class _RowParser:
         self.seen_record_ids.add(record_id)
 
         row = LegacyRow(
-            line_no=line_no, source_record_id=record_id, national_id=national_id, legacy_fund=fund.code,
-            legacy_member_no=v["legacy_member_no"], surname=v["surname"], given_name=v["given_name"],
-            birth_date=birth_date, employer_registry_no=v["employer_registry_no"], employer_name=v["employer_name"],
-            period_from=period_from, period_to=period_to, days=days, earnings=earnings, currency=v["currency"],
-            contributions=contributions, insurance_type=v["insurance_type"],
+            line_no, record_id, national_id, fund.code, member_no, surname, given_name, birth_date, employer_no,
+            employer_name, period_from, period_to, days, earnings, currency, contributions, insurance_type,
         )
         row.record_hash = record_hash(row)
         return row
@@ -281,26 +315,35 @@ class _RowParser:
                 cached = validate_national_id(self.country, value)
             except PronoiaError as exc:
                 cached = exc
-            if len(self._national_ids) > 500_000:
+            if len(self._national_ids) > _CACHE_MAX:
                 self._national_ids.clear()
             self._national_ids[value] = cached
         if isinstance(cached, PronoiaError):
             raise _error(cached.code, cached.message, "national_id")
         return cached
 
-    @staticmethod
-    def _date(value: str, name: str) -> dt.date:
+    def _date(self, value: str, name: str) -> dt.date:
         if not _DATE.match(value):
             raise _error("bad_date", _("%(value)r is not a date in the form YYYY-MM-DD.") % {"value": value}, name)
         try:
-            return dt.date.fromisoformat(value)
+            date = dt.date.fromisoformat(value)
         except ValueError:
             raise _error("impossible_date", _("%(value)s is not a calendar date.") % {"value": value}, name) from None
+        # Cached: birth dates and period boundaries repeat on many lines.
+        if len(self._dates) > _CACHE_MAX:
+            self._dates.clear()
+        self._dates[value] = date
+        return date
 
     def _days(self, value: str, start: dt.date, end: dt.date) -> int:
-        if not _INTEGER.match(value):
-            raise _error("not_a_number", _("%(value)r is not a whole number.") % {"value": value}, "days")
-        days = int(value)
+        days = self._integers.get(value)
+        if days is None:
+            if not _INTEGER.match(value):
+                raise _error("not_a_number", _("%(value)r is not a whole number.") % {"value": value}, "days")
+            days = int(value)
+            if len(self._integers) > _CACHE_MAX:
+                self._integers.clear()
+            self._integers[value] = days
         if days < 0:
             raise _error("negative", _("Days cannot be negative."), "days")
         calendar_days = (end - start).days + 1
@@ -320,8 +363,7 @@ class _RowParser:
             )
         return days
 
-    @staticmethod
-    def _amount(value: str, name: str) -> Decimal:
+    def _amount(self, value: str, name: str) -> Decimal:
         match = _DECIMAL.match(value)
         if not match:
             raise _error("not_a_number", _("%(value)r is not a decimal number with a dot.") % {"value": value}, name)
@@ -332,6 +374,10 @@ class _RowParser:
         amount = Decimal(value)
         if amount > MAX_AMOUNT:
             raise _error("too_large", _("The amount is larger than %(max)s.") % {"max": MAX_AMOUNT}, name)
+        # Cached only when valid for both amount columns (the checks above do not depend on the name).
+        if len(self._amounts) > _CACHE_MAX:
+            self._amounts.clear()
+        self._amounts[value] = amount
         return amount
 
 
@@ -375,28 +421,30 @@ class _ChunkWriter:
         self.fund_ids = {code: fund.pk for code, fund in funds.items()}
         self.received_at = batch.started_at or timezone.now()
         self.legacy_keys: set[LegacyKey] = set()
+        # Persons who got periods in committed chunks: their flags are recomputed once, at the end.
+        self.persons: set[int] = set()
 
     def write(self, rows: list[LegacyRow], out: _Outcome) -> None:
-        existing = dict(
-            InsurancePeriod.objects.filter(source=self.source, source_record_id__in=[r.source_record_id for r in rows])
+        existing = {
+            record_id: (pk, stored_hash)
+            for record_id, pk, stored_hash in InsurancePeriod.objects.filter(
+                source=self.source, source_record_id__in=[r.source_record_id for r in rows]
+            )
             .exclude(status=InsurancePeriod.Status.SUPERSEDED)
-            .values_list("source_record_id", "pk")
-        )
-        existing_hashes = dict(InsurancePeriod.objects.filter(pk__in=existing.values()).values_list("pk", "record_hash"))
+            .values_list("source_record_id", "pk", "record_hash")
+        }
         todo: list[LegacyRow] = []
         supersedes: dict[str, int] = {}
         for row in rows:
-            old_pk = existing.get(row.source_record_id)
-            if old_pk is None:
+            old = existing.get(row.source_record_id)
+            if old is None:
                 todo.append(row)
-            elif existing_hashes[old_pk] == row.record_hash:
+            elif old[1] == row.record_hash:
                 out.unchanged += 1
             else:
-                supersedes[row.source_record_id] = old_pk
+                supersedes[row.source_record_id] = old[0]
                 todo.append(row)
-        for row in todo:
-            if row.legacy_member_no:
-                self.legacy_keys.add((row.legacy_fund, row.legacy_member_no))
+        self.legacy_keys.update((row.legacy_fund, row.legacy_member_no) for row in todo if row.legacy_member_no)
         if not todo:
             return
 
@@ -404,36 +452,33 @@ class _ChunkWriter:
         decisions, todo = self._link(todo, out)
         reviews = self._reviews(todo, decisions)
 
-        periods: list[InsurancePeriod] = []
+        # Plain lists in _PERIOD_COLUMNS order, not model instances: the hot loop of the import.
+        periods: list[list] = []
+        fund_ids, source_id, batch_id, received_at = self.fund_ids, self.source.pk, self.batch.pk, self.received_at
+        merged, open_ = LinkageReview.Status.MERGED, LinkageReview.Status.OPEN
         for row in todo:
             decision = decisions[row.line_no]
             person_id = decision.person_id
-            review = reviews.get(row.line_no)
             method = decision.method
-            if review is not None and review.status == LinkageReview.Status.MERGED and review.merged_into_id:
+            review = reviews.get(row.line_no) if reviews else None
+            if review is not None and review.status == merged and review.merged_into_id:
                 # Staff already decided who this reported identity is.
                 person_id, method = review.merged_into_id, LinkMethod.MANUAL
             employer_id = employers.get(row.employer_registry_no) if row.employer_registry_no else None
-            periods.append(
-                InsurancePeriod(
-                    person_id=person_id, employer_id=employer_id, fund_id=self.fund_ids[row.legacy_fund],
-                    insurance_type=row.insurance_type, period_from=row.period_from, period_to=row.period_to,
-                    days=row.days, earnings=row.earnings, contributions=row.contributions, currency=row.currency,
-                    link_method=method, review=review, source=self.source, source_record_id=row.source_record_id,
-                    import_batch=self.batch, source_line=row.line_no, received_at=self.received_at,
-                    record_hash=row.record_hash,
-                    fact_hash=period_fact_hash(
-                        person_id=person_id, employer_id=employer_id, period_from=row.period_from, period_to=row.period_to,
-                        insurance_type=row.insurance_type, days=row.days, earnings=row.earnings,
-                    ) if person_id else "",
-                    reported_national_id=row.national_id, legacy_fund_code=row.legacy_fund,
-                    legacy_member_no=row.legacy_member_no, reported_surname=row.surname,
-                    reported_given_name=row.given_name, reported_birth_date=row.birth_date,
-                )
-            )
+            periods.append([
+                None, person_id, employer_id, fund_ids[row.legacy_fund], row.insurance_type, row.period_from,
+                row.period_to, row.days, row.earnings, row.contributions, row.currency, _CONFIRMED, None, None, method,
+                review.pk if review is not None else None, source_id, row.source_record_id, batch_id, row.line_no,
+                received_at, row.record_hash,
+                period_fact_hash(
+                    person_id=person_id, employer_id=employer_id, period_from=row.period_from, period_to=row.period_to,
+                    insurance_type=row.insurance_type, days=row.days, earnings=row.earnings,
+                ) if person_id else "",
+                row.national_id, row.legacy_fund, row.legacy_member_no, row.surname, row.given_name, row.birth_date,
+            ])
             if person_id:
                 out.persons.add(person_id)
-            elif review is not None and review.status == LinkageReview.Status.OPEN:
+            elif review is not None and review.status == open_:
                 out.review += 1
             else:
                 out.unmatched += 1
@@ -441,9 +486,9 @@ class _ChunkWriter:
         # The partial unique constraint allows one live version: retire the old ones first.
         if supersedes:
             InsurancePeriod.objects.filter(pk__in=supersedes.values()).update(status=InsurancePeriod.Status.SUPERSEDED)
-        out.duplicate += periods_store_with_duplicates(periods=periods, exclude_pks=set(supersedes.values()))
+        out.duplicate += _period_rows_store(periods, exclude_pks=set(supersedes.values()))
         if supersedes:
-            by_record = {p.source_record_id: p.pk for p in periods}
+            by_record = {p[_RECORD_ID]: p[_ID] for p in periods}
             InsurancePeriod.objects.bulk_update(
                 [InsurancePeriod(pk=old, superseded_by_id=by_record[rid]) for rid, old in supersedes.items()],
                 ["superseded_by"],
@@ -500,7 +545,8 @@ class _ChunkWriter:
 
         kept: list[LegacyRow] = []
         learn: dict[LegacyKey, int] = {}
-        learn_lines: dict[LegacyKey, int] = {}
+        learn_rows: dict[LegacyKey, LegacyRow] = {}
+        by_id: dict[int, LinkDecision] = {}  # decisions are immutable: one per person
         for row in rows:
             if row.national_id in failed:
                 exc = failed[row.national_id]
@@ -509,23 +555,29 @@ class _ChunkWriter:
             kept.append(row)
             if row.national_id:
                 person_id = persons[row.national_id]
-                decisions[row.line_no] = LinkDecision(method=LinkMethod.NATIONAL_ID, person_id=person_id)
+                decision = by_id.get(person_id)
+                if decision is None:
+                    decision = by_id[person_id] = LinkDecision(method=LinkMethod.NATIONAL_ID, person_id=person_id)
+                decisions[row.line_no] = decision
                 if row.legacy_member_no:
                     key = (row.legacy_fund, row.legacy_member_no)
                     if learn.setdefault(key, person_id) != person_id:
                         out.errors.append(self._legacy_conflict(row))
-                    learn_lines.setdefault(key, row.line_no)
+                    learn_rows.setdefault(key, row)
         for key, _wanted, _existing in legacy_identifiers_learn_bulk(links=learn, learnt_from=self.source.code):
-            row = next(r for r in kept if r.line_no == learn_lines[key])
-            out.errors.append(self._legacy_conflict(row))
+            out.errors.append(self._legacy_conflict(learn_rows[key]))
 
         pending = [r for r in kept if not r.national_id]
         legacy = legacy_identifiers_lookup(keys=[(r.legacy_fund, r.legacy_member_no) for r in pending if r.legacy_member_no])
         by_name: list[LegacyRow] = []
+        by_legacy: dict[int, LinkDecision] = {}
         for row in pending:
             person_id = legacy.get((row.legacy_fund, row.legacy_member_no)) if row.legacy_member_no else None
             if person_id:
-                decisions[row.line_no] = LinkDecision(method=LinkMethod.LEGACY_ID, person_id=person_id)
+                decision = by_legacy.get(person_id)
+                if decision is None:
+                    decision = by_legacy[person_id] = LinkDecision(method=LinkMethod.LEGACY_ID, person_id=person_id)
+                decisions[row.line_no] = decision
             else:
                 by_name.append(row)
         born = persons_by_birth_date_lookup(country=self.country, birth_dates=[r.birth_date for r in by_name])
@@ -582,50 +634,81 @@ def periods_store_with_duplicates(*, periods: list[InsurancePeriod], exclude_pks
     ``exclude_pks``: periods being superseded by these (a corrected record is not its own duplicate).
     Returns how many were stored as duplicates.
     """
-    originals = _live_originals(fact_hashes={p.fact_hash for p in periods if p.fact_hash}, exclude_pks=exclude_pks)
-    first_pass: list[InsurancePeriod] = []
-    second_pass: list[InsurancePeriod] = []
-    claimed: dict[str, InsurancePeriod] = {}
-    for period in periods:
-        if not period.fact_hash:
-            first_pass.append(period)
-        elif period.fact_hash in originals:
-            period.duplicate_of_id = originals[period.fact_hash]
-            first_pass.append(period)
-        elif period.fact_hash in claimed:
-            second_pass.append(period)  # duplicate of a period of this same insert: needs its pk first
+    rows = [[getattr(period, name) for name in _PERIOD_COLUMNS] for period in periods]
+    duplicates = _period_rows_store(rows, exclude_pks=exclude_pks)
+    for period, row in zip(periods, rows):
+        period.pk, period.duplicate_of_id = row[_ID], row[_DUPLICATE_OF]
+        period._state.adding = False
+    return duplicates
+
+
+def _period_rows_store(rows: list[list], *, exclude_pks: set[int] = frozenset()) -> int:
+    """``periods_store_with_duplicates`` for rows in ``_PERIOD_COLUMNS`` order (sets their id and
+    ``duplicate_of``)."""
+    originals = _live_originals(fact_hashes={r[_FACT_HASH] for r in rows if r[_FACT_HASH]}, exclude_pks=exclude_pks)
+    first_pass: list[list] = []
+    second_pass: list[list] = []
+    claimed: dict[str, list] = {}
+    for row in rows:
+        fact_hash = row[_FACT_HASH]
+        if not fact_hash:
+            first_pass.append(row)
+        elif fact_hash in originals:
+            row[_DUPLICATE_OF] = originals[fact_hash]
+            first_pass.append(row)
+        elif fact_hash in claimed:
+            second_pass.append(row)  # duplicate of a row of this same insert: needs its id first
         else:
-            claimed[period.fact_hash] = period
-            first_pass.append(period)
-    _periods_insert(first_pass)
-    for period in second_pass:
-        period.duplicate_of_id = claimed[period.fact_hash].pk
-    _periods_insert(second_pass)
-    return sum(1 for p in periods if p.duplicate_of_id)
+            claimed[fact_hash] = row
+            first_pass.append(row)
+    if connection.vendor == "postgresql":
+        # Ids from the sequence in the order bulk_create would give them, then one COPY (the
+        # foreign keys are deferred, so a duplicate may point at a row of the same COPY).
+        ordered = first_pass + second_pass
+        _ids_assign(ordered)
+        for row in second_pass:
+            row[_DUPLICATE_OF] = claimed[row[_FACT_HASH]][_ID]
+        _period_rows_copy(ordered)
+    else:
+        _period_rows_bulk_create(first_pass)
+        for row in second_pass:
+            row[_DUPLICATE_OF] = claimed[row[_FACT_HASH]][_ID]
+        _period_rows_bulk_create(second_pass)
+    return sum(1 for row in rows if row[_DUPLICATE_OF])
 
 
-def _periods_insert(periods: list[InsurancePeriod]) -> None:
-    """bulk_create; on PostgreSQL COPY with ids taken from the sequence first (several times faster)."""
-    if not periods:
+def _ids_assign(rows: list[list]) -> None:
+    if not rows:
         return
-    if connection.vendor != "postgresql":
-        InsurancePeriod.objects.bulk_create(periods)
-        return
-    fields = [f for f in InsurancePeriod._meta.concrete_fields]
-    table = InsurancePeriod._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(periods)]
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [InsurancePeriod._meta.db_table, len(rows)],
         )
-        for period, (pk,) in zip(periods, cursor.fetchall()):
-            period.pk = pk
-            period._state.adding = False
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        attnames = [f.attname for f in fields]
+        for row, (pk,) in zip(rows, cursor.fetchall()):
+            row[_ID] = pk
+
+
+def _period_rows_copy(rows: list[list]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(InsurancePeriod._meta.get_field(name).column) for name in _PERIOD_COLUMNS)
+    with connection.cursor() as cursor:
         # The psycopg cursor under Django's wrapper: Django has no API for COPY.
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
-            for period in periods:
-                copy.write_row([getattr(period, name) for name in attnames])
+        with cursor.cursor.copy(f"COPY {quote(InsurancePeriod._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+
+
+def _period_rows_bulk_create(rows: list[list]) -> None:
+    if not rows:
+        return
+    periods = [InsurancePeriod(**dict(zip(_PERIOD_COLUMNS, row))) for row in rows]
+    InsurancePeriod.objects.bulk_create(periods)
+    for row, period in zip(rows, periods):
+        row[_ID] = period.pk
 
 
 def _live_originals(*, fact_hashes: set[str], exclude_pks: Iterable[int] = ()) -> dict[str, int]:
@@ -749,14 +832,19 @@ def legacy_import_file(
     writer = _ChunkWriter(batch=batch, source=source, country=country, funds=funds)
     try:
         _import_lines(path=path, batch=batch, parser=parser, writer=writer, progress=progress, chunk_size=chunk_size)
-        touched = periods_relink_unlinked(legacy_keys=writer.legacy_keys)
-        if touched:
-            flags_recompute_for_persons(person_ids=touched)
+        writer.persons |= periods_relink_unlinked(legacy_keys=writer.legacy_keys)
+        # Once per file, not per chunk: a person's periods often span chunks (and files repeat persons).
+        persons, writer.persons = writer.persons, set()
+        if persons:
+            flags_recompute_for_persons(person_ids=persons)
     except BaseException as exc:  # also KeyboardInterrupt: committed chunks stay, the batch says where it stopped
         batch.status = ImportBatch.Status.FAILED
         batch.finished_at = timezone.now()
         batch.message = (exc.message if isinstance(exc, PronoiaError) else f"{type(exc).__name__}: {exc}")[:2000]
         batch.save(update_fields=["status", "finished_at", "message"])
+        # The committed chunks keep their periods: their persons' flags must match them.
+        if writer.persons:
+            flags_recompute_for_persons(person_ids=writer.persons)
         raise
     # Relinking may have linked rows counted as unmatched or for review: count again.
     unlinked = batch.periods.filter(person__isnull=True)
@@ -843,5 +931,4 @@ def _flush(batch: ImportBatch, writer: _ChunkWriter, rows: list[LegacyRow], erro
         # Warnings (legacy_identifier_conflict) do not make a row an error.
         batch.rows_error += sum(1 for e in out.errors if e.code != "legacy_identifier_conflict")
         batch.save()
-    if out.persons:
-        flags_recompute_for_persons(person_ids=out.persons)
+    writer.persons |= out.persons

@@ -305,3 +305,43 @@ def test_progress_bar_is_shown_on_request(tmp_path, capsys):
     run(write_export(tmp_path, [legacy_row()]), progress=True)
 
     assert "export.csv" in capsys.readouterr().err
+
+
+def test_period_columns_are_the_models_fields():
+    from pronoia.insurance.legacy_import import _PERIOD_COLUMNS
+
+    assert sorted(_PERIOD_COLUMNS) == sorted(f.attname for f in InsurancePeriod._meta.concrete_fields)
+
+
+def test_flags_are_recomputed_once_per_file_for_the_persons_of_all_chunks(tmp_path, monkeypatch):
+    seen: list[set[int]] = []
+    monkeypatch.setattr(legacy_import, "flags_recompute_for_persons", lambda *, person_ids: seen.append(set(person_ids)))
+    other = amka(dt.date(1980, 2, 3), 2)
+    rows = [
+        legacy_row(source_record_id="A1"),
+        legacy_row(source_record_id="B1", national_id=other, birth_date="1980-02-03", period_from="2010-02-01", period_to="2010-02-28"),
+        legacy_row(source_record_id="A2", period_from="2010-03-01", period_to="2010-03-31"),
+    ]
+    run(write_export(tmp_path, rows), chunk_size=1)
+
+    assert seen == [set(Person.objects.values_list("pk", flat=True))] and len(seen[0]) == 2
+
+
+def test_interrupted_run_recomputes_the_flags_of_committed_chunks(tmp_path, monkeypatch):
+    seen: list[set[int]] = []
+    monkeypatch.setattr(legacy_import, "flags_recompute_for_persons", lambda *, person_ids: seen.append(set(person_ids)))
+    real_write = legacy_import._ChunkWriter.write
+    calls = []
+
+    def failing_write(self, chunk, out):
+        calls.append(len(chunk))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(self, chunk, out)
+
+    monkeypatch.setattr(legacy_import._ChunkWriter, "write", failing_write)
+    rows = [legacy_row(source_record_id=f"R{m}", period_from=f"2010-{m:02d}-01", period_to=f"2010-{m:02d}-28") for m in range(1, 4)]
+    with pytest.raises(KeyboardInterrupt):
+        run(write_export(tmp_path, rows), chunk_size=2)
+
+    assert seen == [{Person.objects.get().pk}]
