@@ -24,7 +24,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pronoia.core.countries import country_rules
-from pronoia.insurance.calendar_split import add_months, days_in_month, split_by_month, whole_months_between
+from pronoia.insurance.calendar_split import (
+    add_months,
+    allocate,
+    days_in_month,
+    month_buckets,
+    split_by_month,
+    whole_months_between,
+)
 from pronoia.insurance.models import DataQualityFlag, InsurancePeriod, InsuranceType
 from pronoia.people.models import Person
 
@@ -209,7 +216,7 @@ def _conflicting_months(periods: list[PeriodFacts], currency: str) -> tuple[list
         if len({p.source for p in members}) < 2:
             continue
         members.sort(key=lambda p: (p.period_from, p.id))
-        month_shares = {p.id: {m: (d, e) for m, d, e in split_by_month(p.period_from, p.period_to, p.days, p.earnings)} for p in members}
+        month_shares = _LazyMonthShares()
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 if b.period_from > a.period_to:
@@ -218,9 +225,10 @@ def _conflicting_months(periods: list[PeriodFacts], currency: str) -> tuple[list
                     continue
                 first, second = (a, b) if a.source < b.source else (b, a)
                 start, end = max(a.period_from, b.period_from), min(a.period_to, b.period_to)
+                shares_first, shares_second = month_shares.of(first), month_shares.of(second)
                 for month in _months_between(start, end):
-                    share_a = month_shares[first.id].get(month)
-                    share_b = month_shares[second.id].get(month)
+                    share_a = shares_first.get(month)
+                    share_b = shares_second.get(month)
                     if share_a and share_b and share_a != share_b:
                         conflicts[(group_key, first.source, second.source)].setdefault(month, (share_a, share_b, first, second))
 
@@ -264,6 +272,18 @@ def _conflicting_months(periods: list[PeriodFacts], currency: str) -> tuple[list
     return flags, months_in_conflict
 
 
+class _LazyMonthShares(dict):
+    """period id -> {month: (days, earnings)}, split only for the periods that overlap another source's."""
+
+    def of(self, period: PeriodFacts) -> dict[str, tuple[int, Decimal]]:
+        shares = self.get(period.id)
+        if shares is None:
+            shares = self[period.id] = {
+                m: (d, e) for m, d, e in split_by_month(period.period_from, period.period_to, period.days, period.earnings)
+            }
+        return shares
+
+
 def _months_between(start: dt.date, end: dt.date) -> Iterator[str]:
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
@@ -302,7 +322,9 @@ def _overlap_excess(periods: list[PeriodFacts], max_days_per_month: int, skip_mo
     for period, touches_shared in zip(periods, involved):
         if not touches_shared:
             continue
-        for month, days, _earnings in split_by_month(period.period_from, period.period_to, period.days, period.earnings):
+        # The days of split_by_month without its earnings part (the same largest-remainder allocation).
+        buckets = month_buckets(period.period_from, period.period_to)
+        for (month, _calendar_days), days in zip(buckets, allocate(period.days, [w for _m, w in buckets])):
             if days and month in shared_months:
                 month_days[month] += days
                 month_periods[month].append(period.id)
