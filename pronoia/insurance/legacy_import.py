@@ -65,7 +65,7 @@ HEADER: tuple[str, ...] = (
     "employer_registry_no", "employer_name", "period_from", "period_to", "days", "earnings", "currency",
     "contributions", "insurance_type",
 )
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 10_000
 # Euro and the national currencies (current and pre-redenomination) of the country packs.
 CURRENCIES = frozenset({"EUR", "GRD", "PLN", "PLZ", "BGN", "BGL", "USD", "GBP", "CHF"})
 MAX_AMOUNT = Decimal("999999999999.99")  # InsurancePeriod.earnings: 14 digits, 2 decimals
