@@ -44,7 +44,7 @@ from pronoia.insurance.models import (
     LinkMethod,
     SourceRegistry,
 )
-from pronoia.insurance.quality import flags_recompute_for_persons
+from pronoia.insurance.quality import flags_recompute_after_linkage
 from pronoia.people.linkage import (
     LegacyKey,
     LinkDecision,
@@ -835,16 +835,14 @@ def legacy_import_file(
         writer.persons |= periods_relink_unlinked(legacy_keys=writer.legacy_keys)
         # Once per file, not per chunk: a person's periods often span chunks (and files repeat persons).
         persons, writer.persons = writer.persons, set()
-        if persons:
-            flags_recompute_for_persons(person_ids=persons)
+        flags_recompute_after_linkage(person_ids=persons)
     except BaseException as exc:  # also KeyboardInterrupt: committed chunks stay, the batch says where it stopped
         batch.status = ImportBatch.Status.FAILED
         batch.finished_at = timezone.now()
         batch.message = (exc.message if isinstance(exc, PronoiaError) else f"{type(exc).__name__}: {exc}")[:2000]
         batch.save(update_fields=["status", "finished_at", "message"])
         # The committed chunks keep their periods: their persons' flags must match them.
-        if writer.persons:
-            flags_recompute_for_persons(person_ids=writer.persons)
+        flags_recompute_after_linkage(person_ids=writer.persons)
         raise
     # Relinking may have linked rows counted as unmatched or for review: count again.
     unlinked = batch.periods.filter(person__isnull=True)

@@ -143,7 +143,7 @@ def review_merge(*, review: LinkageReview, person: Person, actor, note: str = ""
             "legacy_identifiers_learnt": learnt,
         },
     )
-    quality.flags_recompute_for_persons(person_ids=[person.pk])
+    quality.flags_recompute_after_linkage(person_ids=[person.pk])
     return review
 
 
@@ -260,8 +260,7 @@ def review_reopen(*, review: LinkageReview, actor, reason: str) -> LinkageReview
         reason=reason,
         data=data,
     )
-    if affected_person_id is not None:
-        quality.flags_recompute_for_persons(person_ids=[affected_person_id])
+    quality.flags_recompute_after_linkage(person_ids=[affected_person_id] if affected_person_id is not None else [])
     return review
 
 
@@ -337,5 +336,5 @@ def period_split(*, person: Person, period_ids: Iterable[int], actor, reason: st
         reason=reason,
         data={"period_ids": ids, "person_id": person.pk, "previous": previous},
     )
-    quality.flags_recompute_for_persons(person_ids=[person.pk])
+    quality.flags_recompute_after_linkage(person_ids=[person.pk])
     return review

@@ -240,6 +240,10 @@ class DataQualityFlag(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "code", "key"], name="flag_unique_per_person_code_key"),
+            # NULLs are distinct in the constraint above, so flags of unlinked records need their own.
+            models.UniqueConstraint(
+                fields=["code", "key"], condition=Q(person__isnull=True), name="flag_unique_unlinked_code_key"
+            ),
         ]
         indexes = [models.Index(fields=["code", "status"], name="flag_code_status_idx")]
 

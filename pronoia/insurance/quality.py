@@ -506,8 +506,8 @@ def flags_recompute_unmatched() -> dict[str, int]:
     """One open `unmatched_record` flag (person NULL, key "SOURCE:record id") per live period that
     is linked to no person; such flags whose record got linked or superseded are resolved.
 
-    Not safe to run twice concurrently (NULL persons escape the unique constraint): run it from
-    one place, after imports and relinking.
+    A partial unique constraint (code, key where person is NULL) keeps concurrent runs from
+    creating the same flag twice: the later one fails instead.
     """
     wanted: dict[tuple, FlagSpec] = {}
     rows = (
@@ -531,16 +531,18 @@ def flags_recompute_unmatched() -> dict[str, int]:
         )
         spec.message = _english_message(spec)
         wanted[(None, spec.code, spec.key)] = spec
-    existing: dict[tuple, DataQualityFlag] = {}
-    duplicates: list[int] = []
-    for flag in DataQualityFlag.objects.filter(person__isnull=True, code=Code.UNMATCHED_RECORD).order_by("pk").iterator(chunk_size=5000):
-        ident = (None, flag.code, flag.key)
-        if ident in existing:
-            duplicates.append(flag.pk)  # left by a concurrent run: keep the first
-        else:
-            existing[ident] = flag
+    existing = {
+        (None, flag.code, flag.key): flag
+        for flag in DataQualityFlag.objects.filter(person__isnull=True, code=Code.UNMATCHED_RECORD).iterator(chunk_size=5000)
+    }
     with transaction.atomic():
         result = _apply(existing, wanted, {ident: None for ident in wanted})
-        if duplicates:
-            DataQualityFlag.objects.filter(pk__in=duplicates).delete()
     return result
+
+
+def flags_recompute_after_linkage(*, person_ids: Iterable[int]) -> None:
+    """After records were imported, linked or unlinked: the persons' flags and the unmatched-record flags."""
+    person_ids = set(person_ids)
+    if person_ids:
+        flags_recompute_for_persons(person_ids=person_ids)
+    flags_recompute_unmatched()

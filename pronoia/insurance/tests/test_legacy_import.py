@@ -254,7 +254,7 @@ def test_interrupted_run_keeps_committed_chunks_and_rerun_completes(tmp_path, mo
 
 def test_flags_are_recomputed_for_touched_persons(tmp_path, monkeypatch):
     seen: list[set[int]] = []
-    monkeypatch.setattr(legacy_import, "flags_recompute_for_persons", lambda *, person_ids: seen.append(set(person_ids)))
+    monkeypatch.setattr(legacy_import, "flags_recompute_after_linkage", lambda *, person_ids: seen.append(set(person_ids)))
     run(write_export(tmp_path, [legacy_row()]))
 
     assert seen == [{Person.objects.get().pk}]
@@ -315,7 +315,7 @@ def test_period_columns_are_the_models_fields():
 
 def test_flags_are_recomputed_once_per_file_for_the_persons_of_all_chunks(tmp_path, monkeypatch):
     seen: list[set[int]] = []
-    monkeypatch.setattr(legacy_import, "flags_recompute_for_persons", lambda *, person_ids: seen.append(set(person_ids)))
+    monkeypatch.setattr(legacy_import, "flags_recompute_after_linkage", lambda *, person_ids: seen.append(set(person_ids)))
     other = amka(dt.date(1980, 2, 3), 2)
     rows = [
         legacy_row(source_record_id="A1"),
@@ -329,7 +329,7 @@ def test_flags_are_recomputed_once_per_file_for_the_persons_of_all_chunks(tmp_pa
 
 def test_interrupted_run_recomputes_the_flags_of_committed_chunks(tmp_path, monkeypatch):
     seen: list[set[int]] = []
-    monkeypatch.setattr(legacy_import, "flags_recompute_for_persons", lambda *, person_ids: seen.append(set(person_ids)))
+    monkeypatch.setattr(legacy_import, "flags_recompute_after_linkage", lambda *, person_ids: seen.append(set(person_ids)))
     real_write = legacy_import._ChunkWriter.write
     calls = []
 

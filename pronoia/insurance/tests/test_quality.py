@@ -202,3 +202,29 @@ def test_back_to_back_periods_sharing_a_month_can_exceed_it():
     flags_recompute_for_persons(person_ids=[person.pk])
     [flag] = open_flags(person, "overlap_excess_days")
     assert flag.key == "2011-03" and flag.details["max_days"] == 28 and len(flag.details["period_ids"]) == 2
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_flag_for_the_same_unlinked_record():
+    from django.db import IntegrityError, transaction
+
+    DataQualityFlag.objects.create(person=None, code="unmatched_record", key="IKA:R1", message="m")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DataQualityFlag.objects.create(person=None, code="unmatched_record", key="IKA:R1", message="m")
+
+
+@pytest.mark.django_db
+def test_import_flags_unmatched_records_and_a_later_link_resolves_them(tmp_path, funds):
+    from pronoia.insurance.services import legacy_import_file
+    from pronoia.insurance.tests.legacy_csv import legacy_row, write_export
+
+    orphan = legacy_row(source_record_id="U1", national_id="", legacy_member_no="M-404", surname="Nobody", given_name="Known")
+    legacy_import_file(path=write_export(tmp_path, [orphan], name="orphan.csv"), source_code="IKA", country="gr")
+    flag = DataQualityFlag.objects.get(code="unmatched_record", person=None)
+    assert flag.key == "IKA:U1" and flag.status == "open"
+
+    # A later export names the member number together with a national id: the orphan is relinked.
+    teacher = legacy_row(source_record_id="T1", legacy_member_no="M-404", period_from="2011-01-01", period_to="2011-01-31")
+    legacy_import_file(path=write_export(tmp_path, [teacher], name="teacher.csv"), source_code="IKA", country="gr")
+    flag.refresh_from_db()
+    assert flag.status == "resolved"
