@@ -122,12 +122,7 @@ def review_merge(*, review: LinkageReview, person: Person, actor, note: str = ""
     InsurancePeriod.objects.filter(pk__in=period_ids).update(person=person, link_method=LinkMethod.MANUAL)
 
     was_candidate = LinkageCandidate.objects.filter(review=review, person=person).exists()
-    review.status = LinkageReview.Status.MERGED
-    review.merged_into = person
-    review.decided_by = actor if getattr(actor, "pk", None) else None
-    review.decided_at = timezone.now()
-    review.decision_note = note
-    review.save(update_fields=["status", "merged_into", "decided_by", "decided_at", "decision_note"])
+    _review_decision_set(review, status=LinkageReview.Status.MERGED, merged_into=person, actor=actor, note=note)
 
     audit_record(
         action=ACTION_MERGE,
@@ -153,12 +148,7 @@ def review_reject(*, review: LinkageReview, actor, note: str) -> LinkageReview:
     note = _clean_text(note, field="note", required=True)
     review = _review_lock(review)
     _require_open(review)
-    review.status = LinkageReview.Status.REJECTED
-    review.merged_into = None
-    review.decided_by = actor if getattr(actor, "pk", None) else None
-    review.decided_at = timezone.now()
-    review.decision_note = note
-    review.save(update_fields=["status", "merged_into", "decided_by", "decided_at", "decision_note"])
+    _review_decision_set(review, status=LinkageReview.Status.REJECTED, merged_into=None, actor=actor, note=note)
     audit_record(
         action=ACTION_REJECT,
         object_type="linkage_review",
@@ -245,12 +235,7 @@ def review_reopen(*, review: LinkageReview, actor, reason: str) -> LinkageReview
         data.update(period_ids=[p.pk for p in periods], person_id=person_id, merge_event_id=event.pk)
         affected_person_id = person_id
 
-    review.status = LinkageReview.Status.OPEN
-    review.merged_into = None
-    review.decided_by = None
-    review.decided_at = None
-    review.decision_note = ""
-    review.save(update_fields=["status", "merged_into", "decided_by", "decided_at", "decision_note"])
+    _review_decision_set(review, status=LinkageReview.Status.OPEN, merged_into=None, actor=None, note="")
     audit_record(
         action=ACTION_REOPEN,
         object_type="linkage_review",
@@ -338,3 +323,14 @@ def period_split(*, person: Person, period_ids: Iterable[int], actor, reason: st
     )
     quality.flags_recompute_after_linkage(person_ids=[person.pk])
     return review
+
+
+def _review_decision_set(review: LinkageReview, *, status: str, merged_into: Person | None, actor, note: str) -> None:
+    """Record a decision on the review; reopening (status open) clears who decided and when."""
+    decided = status != LinkageReview.Status.OPEN
+    review.status = status
+    review.merged_into = merged_into
+    review.decided_by = actor if decided and getattr(actor, "pk", None) else None
+    review.decided_at = timezone.now() if decided else None
+    review.decision_note = note
+    review.save(update_fields=["status", "merged_into", "decided_by", "decided_at", "decision_note"])
