@@ -101,7 +101,9 @@ _PERIOD_COLUMNS: tuple[str, ...] = (
     "reported_national_id", "legacy_fund_code", "legacy_member_no", "reported_surname", "reported_given_name",
     "reported_birth_date",
 )
-_ID, _DUPLICATE_OF, _RECORD_ID, _FACT_HASH = (_PERIOD_COLUMNS.index(n) for n in ("id", "duplicate_of_id", "source_record_id", "fact_hash"))
+_ID, _PERSON, _DUPLICATE_OF, _RECORD_ID, _FACT_HASH = (
+    _PERIOD_COLUMNS.index(n) for n in ("id", "person_id", "duplicate_of_id", "source_record_id", "fact_hash")
+)
 _CONFIRMED = InsurancePeriod.Status.CONFIRMED.value
 
 
@@ -645,7 +647,9 @@ def periods_store_with_duplicates(*, periods: list[InsurancePeriod], exclude_pks
 def _period_rows_store(rows: list[list], *, exclude_pks: set[int] = frozenset()) -> int:
     """``periods_store_with_duplicates`` for rows in ``_PERIOD_COLUMNS`` order (sets their id and
     ``duplicate_of``)."""
-    originals = _live_originals(fact_hashes={r[_FACT_HASH] for r in rows if r[_FACT_HASH]}, exclude_pks=exclude_pks)
+    originals = _live_originals(
+        facts={(r[_PERSON], r[_FACT_HASH]) for r in rows if r[_FACT_HASH]}, exclude_pks=exclude_pks
+    )
     first_pass: list[list] = []
     second_pass: list[list] = []
     claimed: dict[str, list] = {}
@@ -711,11 +715,20 @@ def _period_rows_bulk_create(rows: list[list]) -> None:
         row[_ID] = period.pk
 
 
-def _live_originals(*, fact_hashes: set[str], exclude_pks: Iterable[int] = ()) -> dict[str, int]:
-    if not fact_hashes:
+def _live_originals(*, facts: set[tuple[int, str]], exclude_pks: Iterable[int] = ()) -> dict[str, int]:
+    """fact hash -> pk of the first live, non-duplicate period with that hash, for ``facts``
+    (person id, fact hash) pairs.
+
+    The fact hash covers the person, so a period with the same hash belongs to the same person:
+    the lookup reads the persons' periods through the (person, period_from) index instead of an
+    index on the random hash, which is costly to maintain once a large table's indexes no longer
+    fit in memory. It also binds fewer parameters (persons, not hashes).
+    """
+    if not facts:
         return {}
+    wanted = {fact_hash for _person, fact_hash in facts}
     rows = (
-        InsurancePeriod.objects.filter(fact_hash__in=list(fact_hashes), duplicate_of__isnull=True)
+        InsurancePeriod.objects.filter(person_id__in={person for person, _hash in facts}, duplicate_of__isnull=True)
         .exclude(status=InsurancePeriod.Status.SUPERSEDED)
         .exclude(pk__in=list(exclude_pks))
         .order_by("pk")
@@ -723,7 +736,8 @@ def _live_originals(*, fact_hashes: set[str], exclude_pks: Iterable[int] = ()) -
     )
     originals: dict[str, int] = {}
     for fact_hash, pk in rows:
-        originals.setdefault(fact_hash, pk)
+        if fact_hash in wanted:
+            originals.setdefault(fact_hash, pk)
     return originals
 
 
@@ -768,7 +782,9 @@ def periods_relink_unlinked(*, legacy_keys: Iterable[LegacyKey], chunk_size: int
                     earnings=period.earnings,
                 )
                 touched.add(period.person_id)
-            originals = _live_originals(fact_hashes={p.fact_hash for p in candidates}, exclude_pks={p.pk for p in candidates})
+            originals = _live_originals(
+                facts={(p.person_id, p.fact_hash) for p in candidates}, exclude_pks={p.pk for p in candidates}
+            )
             for period in candidates:
                 if period.fact_hash in originals:
                     period.duplicate_of_id = originals[period.fact_hash]

@@ -114,7 +114,10 @@ class InsurancePeriod(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
 
     # Null until the record is linked to a person (unmatched, or waiting in the review queue).
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="periods")
+    # No index of its own: the (person, period_from) index serves every lookup by person.
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="periods", db_index=False
+    )
     # Null for self-employment and credited periods without an employer.
     employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT, related_name="periods")
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="periods")
@@ -141,7 +144,9 @@ class InsurancePeriod(models.Model):
     # sha256 of the record's normalised content: same id + same hash = unchanged on re-import.
     record_hash = models.CharField(max_length=64)
     # sha256 of (person, employer, dates, type, days, earnings): finds the same facts from another source.
-    fact_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Not indexed: duplicates are looked up through the (person, period_from) index (the hash covers
+    # both); an index on a random 64-character key is costly to maintain on a large table.
+    fact_hash = models.CharField(max_length=64, blank=True)
 
     # The identity as the source reported it (for linkage, review and re-linking).
     reported_national_id = models.CharField(max_length=16, blank=True)
