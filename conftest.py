@@ -11,8 +11,6 @@ def _english_by_default(settings):
 def funds(db):
     """All country-pack funds (tests run without migrations, so the seeding migration does not run)."""
     from pronoia.insurance.funds import FUNDS
-    from pronoia.insurance.models import Fund
+    from pronoia.insurance.tests.factories import fund
 
-    for spec in FUNDS:
-        Fund.objects.get_or_create(code=spec["code"], defaults={k: v for k, v in spec.items() if k != "code"})
-    return {f.code: f for f in Fund.objects.all()}
+    return {spec["code"]: fund(spec["code"]) for spec in FUNDS}
