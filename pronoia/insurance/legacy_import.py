@@ -630,23 +630,10 @@ class _ChunkWriter:
         return {line: reviews[key] for line, key in keys.items()}
 
 
-def periods_store_with_duplicates(*, periods: list[InsurancePeriod], exclude_pks: set[int] = frozenset()) -> int:
-    """Insert new periods; each linked one whose facts a live period already has gets ``duplicate_of``.
-
-    ``exclude_pks``: periods being superseded by these (a corrected record is not its own duplicate).
-    Returns how many were stored as duplicates.
-    """
-    rows = [[getattr(period, name) for name in _PERIOD_COLUMNS] for period in periods]
-    duplicates = _period_rows_store(rows, exclude_pks=exclude_pks)
-    for period, row in zip(periods, rows):
-        period.pk, period.duplicate_of_id = row[_ID], row[_DUPLICATE_OF]
-        period._state.adding = False
-    return duplicates
-
-
 def _period_rows_store(rows: list[list], *, exclude_pks: set[int] = frozenset()) -> int:
-    """``periods_store_with_duplicates`` for rows in ``_PERIOD_COLUMNS`` order (sets their id and
-    ``duplicate_of``)."""
+    """Insert period rows (``_PERIOD_COLUMNS`` order), setting their id; each linked one whose facts a
+    live period already has gets ``duplicate_of``. ``exclude_pks``: periods being superseded by
+    these (a corrected record is not its own duplicate). Returns how many are duplicates."""
     originals = _live_originals(
         facts={(r[_PERSON], r[_FACT_HASH]) for r in rows if r[_FACT_HASH]}, exclude_pks=exclude_pks
     )
