@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 CENT = Decimal("0.01")
@@ -44,15 +45,25 @@ def year_buckets(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
     return buckets
 
 
+def _year_months(start: dt.date, end: dt.date) -> Iterator[tuple[int, int]]:
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def month_keys(start: dt.date, end: dt.date) -> Iterator[str]:
+    """"YYYY-MM" of each calendar month [start, end] touches."""
+    return (f"{year:04d}-{month:02d}" for year, month in _year_months(start, end))
+
+
 def month_buckets(start: dt.date, end: dt.date) -> list[tuple[str, int]]:
     """("YYYY-MM", calendar days of [start, end] in that month) for each month touched."""
     buckets = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
+    for year, month in _year_months(start, end):
         first = max(start, dt.date(year, month, 1))
         last = min(end, dt.date(year, month, calendar.monthrange(year, month)[1]))
         buckets.append((f"{year:04d}-{month:02d}", (last - first).days + 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return buckets
 
 

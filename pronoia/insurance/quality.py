@@ -29,6 +29,7 @@ from pronoia.insurance.calendar_split import (
     allocate,
     days_in_month,
     month_buckets,
+    month_keys,
     split_by_month,
     whole_months_between,
 )
@@ -226,7 +227,7 @@ def _conflicting_months(periods: list[PeriodFacts], currency: str) -> tuple[list
                 first, second = (a, b) if a.source < b.source else (b, a)
                 start, end = max(a.period_from, b.period_from), min(a.period_to, b.period_to)
                 shares_first, shares_second = month_shares.of(first), month_shares.of(second)
-                for month in _months_between(start, end):
+                for month in month_keys(start, end):
                     share_a = shares_first.get(month)
                     share_b = shares_second.get(month)
                     if share_a and share_b and share_a != share_b:
@@ -282,13 +283,6 @@ class _LazyMonthShares(dict):
                 m: (d, e) for m, d, e in split_by_month(period.period_from, period.period_to, period.days, period.earnings)
             }
         return shares
-
-
-def _months_between(start: dt.date, end: dt.date) -> Iterator[str]:
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        yield f"{year:04d}-{month:02d}"
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def _overlap_excess(periods: list[PeriodFacts], max_days_per_month: int, skip_months: set[str]) -> list[FlagSpec]:
@@ -447,7 +441,8 @@ def _apply(existing: dict[tuple, DataQualityFlag], wanted: dict[tuple, FlagSpec]
                 update_fields=["period", "message", "details", "status", "resolved_at"],
             )
         else:
-            # NULLs are distinct in the unique constraint: unmatched flags are plain inserts.
+            # Unmatched flags (person NULL): their partial unique constraint cannot be named as a
+            # conflict target through Django, so these are plain inserts; a concurrent duplicate fails.
             DataQualityFlag.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         DataQualityFlag.objects.bulk_update(to_update, ["period", "message", "details", "status", "resolved_at"], batch_size=500)
