@@ -8,7 +8,7 @@ DEMO_PERSONS ?= 10000
 DEMO_SEED ?= 1
 DEMO_COUNTRY ?= gr
 
-.PHONY: run test static migrate demo clean bench
+.PHONY: run test static migrate demo eid-provider chromium clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,30 @@ migrate: $(VENV)/.runtime
 demo: migrate
 	$(BIN)/pronoia demo_generate --persons $(DEMO_PERSONS) --seed $(DEMO_SEED) --country $(DEMO_COUNTRY) --if-empty
 
-run: static demo
+# The local OpenID Connect provider that stands in for eID (node-oidc-provider, pinned in its lock file).
+eid-provider:
+	npm --prefix eid-provider ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium for the end-to-end browser test (Playwright never downloads a browser here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser test (skipped without it, a failure with CI=true)."; \
+	  fi; \
+	fi
+
+# bin/run-portal exports the demo eID accounts and starts the demo provider beside the portal.
+run: static demo eid-provider
 	PRONOIA_DEMO=1 bin/run-portal
 
-test: $(VENV)/.dev
+# bin/run-tests installs the eID provider (npm ci) before pytest.
+test: $(VENV)/.dev chromium
 	bin/run-tests
 
 bench: $(VENV)/.dev
 	bin/run-benchmarks
 
 clean:
-	rm -rf $(VENV) staticfiles frontend/node_modules
+	rm -rf $(VENV) staticfiles frontend/node_modules eid-provider/node_modules

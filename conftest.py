@@ -1,6 +1,8 @@
 """Project-wide pytest configuration."""
 import pytest
 
+from pronoia.audit.testing import data_access_log_purgeable  # noqa: F401  (fixture for live-server tests)
+
 
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):

@@ -2,10 +2,14 @@
 from ninja import NinjaAPI
 
 from pronoia.core.errors import PronoiaError, pronoia_error_response
+from pronoia.accounts.api import router as accounts_router
+from pronoia.audit.api import router as audit_router
 from pronoia.insurance.api import router as insurance_router
 
 api = NinjaAPI(title="Pronoia API", version="1", urls_namespace="api-v1")
 api.add_router("/", insurance_router)
+api.add_router("/", accounts_router)
+api.add_router("/", audit_router)
 
 
 @api.exception_handler(PronoiaError)

@@ -42,7 +42,7 @@ def test_fresh_database_demo_and_insurance_record(tmp_path):
     with (out / "careers_totals.csv").open(newline="", encoding="utf-8") as fh:
         truth = next(csv.DictReader(fh))
     national_id = truth["national_id"]
-    shown = pronoia(tmp_path, "insurance_record", national_id, "--format", "json")
+    shown = pronoia(tmp_path, "insurance_record", national_id, "--format", "json", "--purpose", "end-to-end test")
     assert shown.returncode == 0, shown.stderr
     record = json.loads(shown.stdout)
     assert record["person"]["national_id"] == national_id
@@ -50,6 +50,6 @@ def test_fresh_database_demo_and_insurance_record(tmp_path):
     assert record["totals"]["days"] == sum(row["days"] for row in record["by_year"])
     assert Decimal(record["totals"]["earnings"]) == sum(Decimal(row["earnings"]) for row in record["by_fund"])
 
-    unknown = pronoia(tmp_path, "insurance_record", "00000000000", "--format", "json")
+    unknown = pronoia(tmp_path, "insurance_record", "00000000000", "--format", "json", "--purpose", "end-to-end test")
     assert unknown.returncode != 0
     assert "00000000000" in unknown.stderr or "not" in unknown.stderr.lower()

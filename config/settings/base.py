@@ -5,7 +5,7 @@ Environment variables:
   REDIS_URL             when set, Huey keeps its queue in Redis instead of SQLite
   PRONOIA_SECRET_KEY    required when PRONOIA_DEBUG is off and PRONOIA_DEMO is off
   PRONOIA_DEBUG         1 to enable Django debug pages (never in production)
-  PRONOIA_DEMO          1 enables demo-only features (the demo person picker)
+  PRONOIA_DEMO          1 enables demo-only features (the demo eID provider in the provider list)
   PRONOIA_ALLOWED_HOSTS comma-separated; default 127.0.0.1,localhost
   PRONOIA_VAR_DIR       where local state lives (SQLite files, demo exports); default ./var
 """
@@ -50,19 +50,31 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PRONOIA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The stock admin app with a default site that demands 2FA and an admin role
+    # (pronoia.accounts.staff.admin_site); every @admin.register works against it.
+    "pronoia.accounts.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    # The API documentation page with its bundled static files (no CDN, no inline script).
+    "ninja",
     "huey.contrib.djhuey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "pronoia.core",
     "pronoia.audit",
+    "pronoia.accounts",
+    "pronoia.contact",
     "pronoia.people",
     "pronoia.employers",
     "pronoia.insurance",
+    "pronoia.pensions",
     "pronoia.demo",
 ]
 
@@ -74,6 +86,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pronoia.accounts.actors.ActorMiddleware",
+    "pronoia.accounts.staff.middleware.StaffSessionMiddleware",
+    "pronoia.core.rate_limits.RateLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -172,3 +189,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PRONOIA_LOG_LEVEL", "WARNING")},
 }
+
+# Named in every personal-data access log entry ("which institution").
+PRONOIA_INSTITUTION = os.environ.get("PRONOIA_INSTITUTION", "Pronoia social insurance institution")
+
+# Passkeys (WebAuthn) for staff: the relying party is the portal's own host. Browsers treat
+# http://localhost as secure, so the demo offers passkeys there (TOTP works on any address).
+OTP_WEBAUTHN_RP_ID = os.environ.get("PRONOIA_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = os.environ.get("PRONOIA_WEBAUTHN_RP_NAME", "Pronoia")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("PRONOIA_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",") if o.strip()
+]
+
+# Each concern keeps its settings in its own module (environment variables documented there).
+from .eid import *  # noqa: E402,F401,F403
+from .staff_auth import *  # noqa: E402,F401,F403
+from .security import *  # noqa: E402,F401,F403

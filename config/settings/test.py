@@ -18,3 +18,7 @@ PRONOIA_DEMO = True
 # WhiteNoise warns (an error under -W error) when STATIC_ROOT does not exist; tests need no built assets.
 STATIC_ROOT = VAR_DIR / "test-static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Rate-limit counters live in the process's memory cache and would carry over from test to test;
+# the rate-limit tests switch limits on and clear the cache themselves.
+PRONOIA_RATE_LIMITS_ENABLED = False

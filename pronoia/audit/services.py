@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pronoia.audit.models import AuditEvent
+from django.conf import settings
+
+from pronoia.accounts.roles import STAFF_ROLES, Channel
+from pronoia.audit.models import AuditEvent, DataAccessEntry
 
 
 def audit_record(
@@ -26,4 +29,44 @@ def audit_record(
         person_id=person_id,
         reason=reason,
         data=data or {},
+    )
+
+
+def data_access_record(
+    *,
+    person_id: int,
+    actor_user_id: int | None,
+    actor_label: str,
+    actor_role: str,
+    categories: list[str],
+    purpose: str,
+    channel: str,
+    request_id: str = "",
+    mandate_id: int | None = None,
+    legal_basis: str = "",
+    unit: str = "",
+    institution: str = "",
+) -> DataAccessEntry:
+    """Append one entry to the personal-data access log, chained to the previous entry.
+
+    Staff and the institution's own commands act for the institution (settings.PRONOIA_INSTITUTION)
+    unless another body is named; a representative acts for nobody's institution.
+    """
+    from pronoia.audit.access_log import data_access_append
+
+    if not institution and (actor_role in STAFF_ROLES or channel == Channel.COMMAND):
+        institution = settings.PRONOIA_INSTITUTION
+    return data_access_append(
+        person_id=person_id,
+        actor_user_id=actor_user_id,
+        actor_label=actor_label,
+        actor_role=actor_role,
+        mandate_id=mandate_id,
+        categories=sorted(set(categories)),
+        purpose=purpose,
+        legal_basis=legal_basis,
+        channel=channel,
+        request_id=request_id,
+        institution=institution,
+        unit=unit,
     )

@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from pronoia.accounts.roles import DataCategory
+from pronoia.accounts.staff.admin_site import PURPOSE_LINKAGE_REVIEW, PersonDataAccessAdminMixin
+from pronoia.accounts.staff.reauth import reauth_fresh, reauth_redirect, reauth_required
 from pronoia.audit.models import AuditEvent
 from pronoia.core.countries import Country
 from pronoia.core.errors import PronoiaError
@@ -101,7 +104,7 @@ class SplitForm(forms.Form):
 
 
 @admin.register(InsurancePeriod)
-class InsurancePeriodAdmin(admin.ModelAdmin):
+class InsurancePeriodAdmin(PersonDataAccessAdminMixin, admin.ModelAdmin):
     list_display = [
         "id", "person", "fund", "employer", "period_from", "period_to", "days", "earnings",
         "status", "link_method", "source", "source_record_id",
@@ -117,6 +120,7 @@ class InsurancePeriodAdmin(admin.ModelAdmin):
     date_hierarchy = "period_from"
     ordering = ["-id"]
     actions = ["split_off"]
+    person_data_categories = (DataCategory.IDENTITY, DataCategory.INSURANCE_RECORD)
     # Periods are never edited in place: a correction is a new, superseding record from a source.
     readonly_fields = [f.name for f in InsurancePeriod._meta.fields]
 
@@ -146,6 +150,9 @@ class InsurancePeriodAdmin(admin.ModelAdmin):
             )
             return None
         form = SplitForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and not reauth_fresh(request):
+            # Splitting moves a person's records out of their file: a fresh second factor first.
+            return reauth_redirect(request)
         if form.is_bound and form.is_valid():
             by_person: dict[int, list[int]] = defaultdict(list)
             persons: dict[int, Person] = {}
@@ -182,7 +189,8 @@ class InsurancePeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataQualityFlag)
-class DataQualityFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DataQualityFlagAdmin(PersonDataAccessAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    person_data_categories = (DataCategory.IDENTITY, DataCategory.INSURANCE_RECORD)
     list_display = ["id", "code", "status", "person", "period", "key", "message", "detected_at", "resolved_at"]
     list_filter = ["code", "status"]
     search_fields = ["=person__national_id", "key"]
@@ -191,8 +199,10 @@ class DataQualityFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CorrectionRequest)
-class CorrectionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CorrectionRequestAdmin(PersonDataAccessAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Listed here; handled (with its own audited services) by the e-services workflow."""
+
+    person_data_categories = (DataCategory.IDENTITY, DataCategory.INSURANCE_RECORD, DataCategory.CORRECTIONS)
 
     list_display = ["id", "person", "period", "flag", "status", "created_at", "created_by"]
     list_filter = ["status"]
@@ -233,7 +243,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(LinkageReview)
-class LinkageReviewAdmin(admin.ModelAdmin):
+class LinkageReviewAdmin(PersonDataAccessAdminMixin, admin.ModelAdmin):
     list_display = ["id", "status", "reason", "period_count", "best_candidate", "best_score", "created_at", "decided_by"]
     list_display_links = ["id", "status"]
     list_filter = ["status"]
@@ -241,6 +251,16 @@ class LinkageReviewAdmin(admin.ModelAdmin):
     list_select_related = ["decided_by"]
     readonly_fields = ["identity_key", "reason", "status", "merged_into", "decided_by", "decided_at", "decision_note", "created_at"]
     inlines = [LinkageCandidateInline]
+    person_data_categories = (DataCategory.IDENTITY, DataCategory.INSURANCE_RECORD)
+    person_data_purpose = PURPOSE_LINKAGE_REVIEW
+
+    def person_ids_for(self, obj: LinkageReview) -> set[int]:
+        """Everyone the review page shows: the candidates, the person merged into, linked records' persons."""
+        ids = set(obj.candidates.values_list("person_id", flat=True))
+        ids.update(obj.periods.filter(person__isnull=False).values_list("person_id", flat=True))
+        if obj.merged_into_id is not None:
+            ids.add(obj.merged_into_id)
+        return ids
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LinkageReview]:
         # Open reviews first, oldest first: the queue is worked in arrival order.
@@ -305,6 +325,7 @@ class LinkageReviewAdmin(admin.ModelAdmin):
             for error in errors:
                 self.message_user(request, error, messages.ERROR)
 
+    @reauth_required  # merging persons' records: a second factor from the last few minutes
     def merge_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         review = self._decision_review(request, object_id)
         form = MergeForm(request.POST)
@@ -341,6 +362,7 @@ class LinkageReviewAdmin(admin.ModelAdmin):
         self.message_user(request, _("Review #%(id)s rejected: the records are kept apart.") % {"id": review.pk}, messages.SUCCESS)
         return self._back(review)
 
+    @reauth_required  # reopening undoes a merge: the same second-factor check as merging
     def reopen_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         review = self._decision_review(request, object_id)
         form = ReasonForm(request.POST)

@@ -1,15 +1,16 @@
-"""JSON API of the insurance record: the signed-in person's own, and any person's for staff."""
+"""JSON API of the insurance record: the signed-in person's own (or their principal's), and any person's for staff."""
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from pronoia.audit.services import audit_record
-from pronoia.core.errors import PermissionDenied, PronoiaError
-from pronoia.core.signed_in import signed_in_person_get
-from pronoia.insurance.selectors import insurance_record_get
-from pronoia.people.selectors import person_get_by_national_id
+from pronoia.accounts.access import CASEWORK_ROLES, PURPOSE_MAX_CHARS
+from pronoia.accounts.permissions import CITIZEN_ROLES, api_roles_require
+from pronoia.accounts.roles import Role
+from pronoia.core.errors import NotFound, PermissionDenied, PronoiaError
+from pronoia.insurance.selectors import insurance_record_get, insurance_record_get_by_national_id
+from pronoia.people.models import Person
 
 router = Router(tags=["insurance record"])
 
@@ -127,32 +128,38 @@ class InsuranceRecordOut(Schema):
     flags: list[FlagOut]
 
 
-@router.get("/me/insurance-record", response={200: InsuranceRecordOut, 401: ErrorOut}, url_name="my_insurance_record")
+@router.get("/me/insurance-record", response={200: InsuranceRecordOut, 401: ErrorOut, 403: ErrorOut}, url_name="my_insurance_record")
 def my_insurance_record(request: HttpRequest):
-    """The insurance record of the signed-in person."""
-    person = signed_in_person_get(request)
-    if person is None:
+    """The insurance record of the signed-in person, or of their principal when acting under a mandate."""
+    actor = request.actor
+    if not actor.is_authenticated:
         raise PronoiaError(code="not_signed_in", message=_("Sign in to see your insurance record."), status_code=401)
-    return insurance_record_get(person=person)
+    api_roles_require(request, *CITIZEN_ROLES)
+    if actor.subject_person_id is None:
+        raise PermissionDenied(code="mandate_for_employer", message=_("You are acting for an employer. Stop acting for them to see your own insurance record."))
+    person = Person.objects.get(pk=actor.subject_person_id)
+    return insurance_record_get(actor=actor, person=person)
 
 
 @router.get(
     "/persons/{national_id}/insurance-record",
-    response={200: InsuranceRecordOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: InsuranceRecordOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="person_insurance_record",
 )
-def person_insurance_record(request: HttpRequest, national_id: str, country: str | None = None):
-    """Any person's insurance record, for staff. Each read is written to the audit log."""
-    user = request.user
-    if not (user.is_authenticated and user.is_staff):
-        raise PermissionDenied(code="staff_only", message=_("Only staff can see another person's insurance record."))
-    person = person_get_by_national_id(national_id=national_id.strip(), country=country)
-    audit_record(
-        action="insurance_record_viewed",
-        object_type="person",
-        object_id=person.pk,
-        actor=user,
-        person_id=person.pk,
-        data={"channel": "api"},
-    )
-    return insurance_record_get(person=person)
+def person_insurance_record(request: HttpRequest, national_id: str, country: str | None = None, purpose: str = ""):
+    """Any person's insurance record, for case handlers, branch staff and administrators with a
+    stated `purpose`; for a second-line operator, the person they are serving. Each read is
+    written to the person's access log."""
+    api_roles_require(request, *CASEWORK_ROLES, Role.OPERATOR_L2)
+    actor = request.actor
+    purpose = purpose.strip()
+    if actor.has_role(*CASEWORK_ROLES):
+        if not purpose:
+            raise PronoiaError(code="purpose_required", message=_("State the purpose of this access."), field="purpose")
+    if len(purpose) > PURPOSE_MAX_CHARS:
+        raise PronoiaError(
+            code="purpose_too_long", message=_("The purpose must be %(max)s characters or fewer.") % {"max": PURPOSE_MAX_CHARS}, field="purpose"
+        )
+    if len(national_id) > 32:
+        raise NotFound(code="person_not_found", message=_("No person with this national identifier."), field="national_id")
+    return insurance_record_get_by_national_id(actor=actor, national_id=national_id, country=country, purpose=purpose)

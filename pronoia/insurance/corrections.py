@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pronoia.accounts.access import person_data_access_check, person_data_access_decide
+from pronoia.accounts.actors import Actor
+from pronoia.accounts.roles import DataCategory
 from pronoia.audit.services import audit_record
 from pronoia.core.errors import NotFound, PronoiaError
 from pronoia.insurance.models import CorrectionRequest, DataQualityFlag, InsurancePeriod
@@ -20,18 +24,22 @@ DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 @transaction.atomic
 def correction_request_submit(
     *,
+    actor: Actor,
     person: Person,
     message: str,
     period: InsurancePeriod | None = None,
     flag: DataQualityFlag | None = None,
-    actor=None,
+    purpose: str = "",
 ) -> CorrectionRequest:
-    """Record the person's request to correct `period` and/or `flag` (both optional).
+    """Record the request to correct `period` and/or `flag` (both optional) of `person`'s record.
 
-    The message is kept as plain text (escaped wherever it is shown). The period and the flag
-    must belong to the person. Submitting the same request again within DUPLICATE_WINDOW is
-    idempotent: the earlier request is returned and nothing new is written.
+    `actor` is the person themselves, or someone the access rules let change the person's
+    corrections (a representative whose mandate covers "corrections"; the change is logged and
+    the audit event names the mandate). The message is kept as plain text (escaped wherever it is
+    shown). The period and the flag must belong to the person. Submitting the same request again
+    within DUPLICATE_WINDOW is idempotent: the earlier request is returned and nothing new is written.
     """
+    person_data_access_decide(actor, person_id=person.pk, categories=[DataCategory.CORRECTIONS], purpose=purpose)
     text = (message or "").replace("\r\n", "\n").strip()
     if not text:
         raise PronoiaError(code="message_required", message=_("Describe what is wrong and what it should be."), field="message")
@@ -66,15 +74,25 @@ def correction_request_submit(
     if earlier is not None:
         return earlier
 
-    created_by = actor if (actor is not None and getattr(actor, "is_authenticated", False)) else None
-    request = CorrectionRequest.objects.create(person=person, period=period, flag=flag, message=text, created_by=created_by)
+    # Checked (and logged, unless the actor is the person) only when something is written.
+    person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.CORRECTIONS], purpose=purpose)
+    request = CorrectionRequest.objects.create(person=person, period=period, flag=flag, message=text, created_by_id=actor.user_id)
+    # The audit event names the user by foreign key; an unsaved instance carrying the id is enough.
+    created_by = get_user_model()(pk=actor.user_id) if actor.user_id is not None else None
+    mandate_id = actor.acting_for.mandate_id if actor.acting_for is not None else None
     audit_record(
         action="correction_request_submitted",
         object_type="correction_request",
         object_id=request.pk,
         actor=created_by,
-        actor_label="" if created_by else "person",
+        actor_label=actor.username or "person",
         person_id=person.pk,
-        data={"period_id": period.pk if period else None, "flag_id": flag.pk if flag else None},
+        data={
+            "period_id": period.pk if period else None,
+            "flag_id": flag.pk if flag else None,
+            "mandate_id": mandate_id,
+            "actor_role": actor.primary_role,
+            "request_id": actor.request_id,
+        },
     )
     return request

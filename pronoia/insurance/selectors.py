@@ -1,6 +1,8 @@
 """Reads of the insurance file: the digital insurance record (dossier) of one person.
 
-The record is a JSON-serialisable dict (dates as ISO strings, money as decimal strings); the
+Every selector that returns a person's data takes the actor and passes the access rule
+(accounts.access.person_data_access_check), which logs every access by someone other than the
+person. The record is a JSON-serialisable dict (dates as ISO strings, money as decimal strings); the
 page, the API, the CLI and the CSV export all render this one structure. See
 docs/insurance-record.md for the shape and the totals rules.
 """
@@ -11,6 +13,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from pronoia.accounts.access import person_data_access_check, person_data_access_permits
+from pronoia.accounts.actors import Actor
+from pronoia.accounts.roles import DataCategory
 from pronoia.core.countries import country_rules
 from pronoia.core.errors import NotFound
 from pronoia.insurance.calendar_split import split_by_year
@@ -101,8 +106,15 @@ def _flag_dict(flag: DataQualityFlag, labels: dict[str, dict[str, str]]) -> dict
     }
 
 
-def insurance_record_get(*, person: Person) -> dict:
-    """The person's insurance record: identity, totals, by year, by fund, periods with
+def insurance_record_get(*, actor: Actor, person: Person, purpose: str = "") -> dict:
+    """The person's insurance record, for `actor` under the access rules (accounts.access): the
+    access is checked, and logged unless the actor is the person. See _insurance_record_build."""
+    person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.INSURANCE_RECORD], purpose=purpose)
+    return _insurance_record_build(person=person)
+
+
+def _insurance_record_build(*, person: Person) -> dict:
+    """The person's insurance record (no access check: callers are the checked selectors): identity, totals, by year, by fund, periods with
     provenance, employers and open data-quality flags. Two queries.
 
     Only periods that count (not superseded, not a duplicate of another source's record) enter
@@ -193,14 +205,36 @@ def insurance_record_get(*, person: Person) -> dict:
     }
 
 
-def insurance_record_get_by_national_id(*, national_id: str, country: str | None = None) -> dict:
-    """The record of the person with this national identifier; NotFound(person_not_found) otherwise."""
+def insurance_record_get_by_national_id(*, actor: Actor, national_id: str, country: str | None = None, purpose: str = "") -> dict:
+    """The record of the person with this national identifier, for `actor` (checked and logged);
+    NotFound(person_not_found) when there is no such person."""
     person = person_get_by_national_id(national_id=national_id.strip(), country=country)
-    return insurance_record_get(person=person)
+    return insurance_record_get(actor=actor, person=person, purpose=purpose)
 
 
-def correction_form_target_get(*, person: Person, period_id: int | None = None, flag_id: int | None = None) -> dict:
-    """The period and/or flag a correction request is about, checked to belong to `person`."""
+def insurance_file_get(*, actor: Actor, person: Person, purpose: str = "") -> dict:
+    """The record page's data in one checked (and logged) access: {"record", "corrections"}.
+
+    `corrections` is the person's correction requests when the actor may see them (a mandate may
+    cover the record but not the corrections), else None.
+    """
+    categories = [DataCategory.INSURANCE_RECORD]
+    with_corrections = person_data_access_permits(
+        actor, person_id=person.pk, categories=[DataCategory.INSURANCE_RECORD, DataCategory.CORRECTIONS], purpose=purpose
+    )
+    if with_corrections:
+        categories.append(DataCategory.CORRECTIONS)
+    person_data_access_check(actor, person_id=person.pk, categories=categories, purpose=purpose)
+    return {
+        "record": _insurance_record_build(person=person),
+        "corrections": _correction_requests(person) if with_corrections else None,
+    }
+
+
+def correction_form_target_get(*, actor: Actor, person: Person, period_id: int | None = None, flag_id: int | None = None) -> dict:
+    """The period and/or flag a correction request is about, checked to belong to `person`;
+    the actor must be allowed the person's record and corrections (checked and logged)."""
+    person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.INSURANCE_RECORD, DataCategory.CORRECTIONS])
     period = flag = None
     if period_id is not None:
         period = InsurancePeriod.objects.select_related("fund", "employer").filter(pk=period_id, person=person).first()
@@ -213,14 +247,21 @@ def correction_form_target_get(*, person: Person, period_id: int | None = None, 
     return {"period": period, "flag": flag}
 
 
-def correction_requests_for_person(*, person: Person) -> list[CorrectionRequest]:
-    """The person's correction requests, newest first, with the period each is about."""
+def _correction_requests(person: Person) -> list[CorrectionRequest]:
     return list(
         CorrectionRequest.objects.filter(person=person).select_related("period", "period__fund").order_by("-created_at", "-pk")
     )
 
 
-def correction_request_get_for_person(*, person: Person, correction_id: int) -> CorrectionRequest | None:
+def correction_requests_for_person(*, actor: Actor, person: Person, purpose: str = "") -> list[CorrectionRequest]:
+    """The person's correction requests, newest first, with the period each is about (checked and logged)."""
+    person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.CORRECTIONS], purpose=purpose)
+    return _correction_requests(person)
+
+
+def correction_request_get_for_person(*, actor: Actor, person: Person, correction_id: int, purpose: str = "") -> CorrectionRequest | None:
+    """One of the person's correction requests, or None when it is not theirs (checked and logged)."""
+    person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.CORRECTIONS], purpose=purpose)
     return (
         CorrectionRequest.objects.filter(person=person, pk=correction_id)
         .select_related("period", "period__fund", "flag")

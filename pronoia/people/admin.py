@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from pronoia.accounts.staff.admin_site import PersonDataAccessAdminMixin
 from pronoia.people.models import LegacyIdentifier, Person
 
 
@@ -27,7 +28,7 @@ class LegacyIdentifierInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(PersonDataAccessAdminMixin, admin.ModelAdmin):
     list_display = ["national_id", "surname", "given_name", "surname_latin", "given_name_latin", "birth_date", "sex", "country"]
     list_filter = ["country", "sex"]
     # "=" on the identifier: an exact, indexed lookup instead of a LIKE scan.
@@ -40,6 +41,9 @@ class PersonAdmin(admin.ModelAdmin):
         "country", "national_id", "surname", "given_name", "surname_latin", "given_name_latin", "name_key",
         "birth_date", "sex", "periods_link", "flags_link", "created_at", "updated_at",
     ]  # fmt: skip
+
+    def person_ids_for(self, obj: Person) -> list[int]:
+        return [obj.pk]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Persons come from the registries through person_create, never typed in here.

@@ -19,7 +19,11 @@ def test_server_error_page_renders_without_a_request_context():
 
 
 @pytest.mark.django_db
-def test_api_not_found_error_is_translated(admin_client):
-    response = admin_client.get("/api/v1/persons/00000000000/insurance-record", HTTP_ACCEPT_LANGUAGE="pl")
+def test_api_not_found_error_is_translated(client):
+    from pronoia.accounts.roles import Role
+    from pronoia.accounts.tests.factories import client_sign_in_staff, staff_user
+
+    client_sign_in_staff(client, staff_user(Role.CASE_HANDLER))
+    response = client.get("/api/v1/persons/00000000000/insurance-record", {"purpose": "test"}, HTTP_ACCEPT_LANGUAGE="pl")
     assert response.status_code == 404
     assert response.json() == {"code": "person_not_found", "message": "Brak osoby o tym numerze identyfikacyjnym.", "field": "national_id"}

@@ -259,17 +259,25 @@ def test_home_page_in_greek_from_the_language_cookie(client):
     assert "Social insurance portal" not in page
 
 
+@pytest.fixture
+def one_eid_provider(settings):
+    settings.PRONOIA_EID_PROVIDERS = [
+        {"key": "national", "display_name": "National eID", "issuer": "https://eid.invalid", "client_id": "portal", "private_key_file": "/nonexistent", "acr_levels": {"x": "high"}}
+    ]
+
+
 @pytest.mark.django_db
-def test_demo_sign_in_in_bulgarian(client):
-    response = client.get("/demo/sign-in", HTTP_ACCEPT_LANGUAGE="bg")
+def test_sign_in_page_in_bulgarian(client, one_eid_provider):
+    response = client.get("/sign-in", HTTP_ACCEPT_LANGUAGE="bg")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Изберете демонстрационно лице" in page
-    assert "Търсене по име или идентификационен номер" in page
+    assert '<html lang="bg"' in page
+    assert '<h1 class="govuk-heading-l">Вход</h1>' in page
 
 
 @pytest.mark.django_db
-def test_form_errors_in_bulgarian(client):
-    response = client.post("/demo/sign-in", {"person": ""}, HTTP_ACCEPT_LANGUAGE="bg")
+def test_form_errors_in_bulgarian(client, one_eid_provider):
+    response = client.post("/sign-in", {"provider": ""}, HTTP_ACCEPT_LANGUAGE="bg")
     assert response.status_code == 400
-    assert "Изберете лице." in response.content.decode()
+    page = response.content.decode()
+    assert "Има проблем" in page and "Грешка:" in page

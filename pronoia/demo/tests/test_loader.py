@@ -12,6 +12,7 @@ from pronoia.demo.loader import demo_load
 from pronoia.demo.quality import linkage_quality_measure
 from pronoia.demo.synthetic import population_generate
 from pronoia.insurance.models import ImportBatch, InsurancePeriod
+from pronoia.accounts.actors import command_actor
 from pronoia.insurance.selectors import insurance_record_get
 from pronoia.people.models import Person
 from pronoia.people.tests.factories import PersonFactory
@@ -70,7 +71,7 @@ def test_importing_the_exports_reproduces_the_careers_of_correctly_linked_person
             int(total["rows"]), int(total["days"]), Decimal(total["earnings"]), Decimal(total["contributions"])
         ), total["national_id"]
         # The totals the person sees in their file are the same.
-        shown = insurance_record_get(person=Person.objects.get(country=country, national_id=total["national_id"]))["totals"]
+        shown = insurance_record_get(actor=command_actor("test_loader"), purpose="demo loader test", person=Person.objects.get(country=country, national_id=total["national_id"]))["totals"]
         assert (shown["days"], Decimal(shown["earnings"])) == (int(total["days"]), Decimal(total["earnings"])), total["national_id"]
         checked += 1
     assert checked == len(complete)

@@ -1,8 +1,13 @@
+import time
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.urls import reverse
+
+from pronoia.accounts.staff.reauth import SESSION_FACTOR_AT_KEY
+from pronoia.accounts.tests.factories import client_sign_in_staff, staff_user
+from pronoia.audit.models import DataAccessEntry
 
 from pronoia.audit.models import AuditEvent
 from pronoia.audit.services import audit_record
@@ -23,14 +28,22 @@ from pronoia.people.tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser():
-    return get_user_model().objects.create_superuser(username="boss", password="x" * 16, email="boss@example.invalid")
+def _second_factor_just_checked(client) -> None:
+    session = client.session
+    session[SESSION_FACTOR_AT_KEY] = time.time()
+    session.save()
 
 
 @pytest.fixture
-def staff_client(client, superuser):
-    client.force_login(superuser)
+def administrator():
+    return staff_user("administrator", username="boss")
+
+
+@pytest.fixture
+def staff_client(client, administrator):
+    """An administrator signed in with a verified second factor, checked a moment ago."""
+    client_sign_in_staff(client, administrator)
+    _second_factor_just_checked(client)
     return client
 
 
@@ -87,11 +100,11 @@ def test_person_search_and_links_to_periods_and_flags(staff_client, some_of_ever
     assert response.status_code == 200 and response.context["cl"].result_count == 1
 
 
-def test_review_queue_lists_open_first_with_a_bounded_number_of_queries(staff_client, superuser, django_assert_max_num_queries):
+def test_review_queue_lists_open_first_with_a_bounded_number_of_queries(staff_client, administrator, django_assert_max_num_queries):
     decided = LinkageReviewFactory()
     ReviewPeriodFactory(review=decided)
     LinkageCandidateFactory(review=decided)
-    review_merge(review=decided, person=PersonFactory(), actor=superuser, note="x")
+    review_merge(review=decided, person=PersonFactory(), actor=administrator, note="x")
     for _ in range(15):
         r = LinkageReviewFactory()
         ReviewPeriodFactory.create_batch(3, review=r)
@@ -125,7 +138,7 @@ def test_review_change_view_shows_reported_identity_beside_candidates(staff_clie
     assert "Reject (keep apart)" in page
 
 
-def test_merge_reject_and_reopen_through_the_admin(staff_client, superuser, review):
+def test_merge_reject_and_reopen_through_the_admin(staff_client, administrator, review):
     person = _best(review)
     change_url = reverse("admin:insurance_linkagereview_change", args=[review.pk])
 
@@ -133,7 +146,7 @@ def test_merge_reject_and_reopen_through_the_admin(staff_client, superuser, revi
     assert response.redirect_chain[-1][0] == change_url
     assert any("merged into" in m for m in _messages(response))
     review.refresh_from_db()
-    assert (review.status, review.merged_into, review.decided_by) == ("merged", person, superuser)
+    assert (review.status, review.merged_into, review.decided_by) == ("merged", person, administrator)
     assert review.periods.filter(person=person, link_method="manual").count() == 2
 
     response = staff_client.post(reverse("admin:insurance_linkagereview_reopen", args=[review.pk]), {"reason": "wrong"}, follow=True)
@@ -191,30 +204,35 @@ def test_double_merge_through_the_admin_is_refused(staff_client, review):
     assert AuditEvent.objects.filter(action="linkage.merge").count() == 1
 
 
-def test_decision_views_refuse_get_non_staff_and_staff_without_permission(client, review):
+def test_decision_views_refuse_get_non_staff_and_staff_without_an_admin_role(client, review):
     url = reverse("admin:insurance_linkagereview_merge", args=[review.pk])
     data = {"person_id": _best(review).pk, "note": "x"}
 
-    # Anonymous: sent to the login page.
+    # Anonymous: sent to the staff sign-in.
     response = client.post(url, data)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302 and response["Location"].startswith(reverse("staff:login"))
 
-    # Logged in but not staff: also the login page, never the view.
+    # Logged in but not staff: also the staff sign-in, never the view.
     user = get_user_model().objects.create_user(username="citizen", password="x" * 16)
     client.force_login(user)
     response = client.post(url, data)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302 and response["Location"].startswith(reverse("staff:login"))
 
-    # Staff who may only look at reviews: refused.
-    clerk = get_user_model().objects.create_user(username="clerk", password="x" * 16, is_staff=True)
-    clerk.user_permissions.add(Permission.objects.get(codename="view_linkagereview"))
-    client.force_login(clerk)
-    assert client.post(url, data).status_code == 403
-    assert client.get(reverse("admin:insurance_linkagereview_change", args=[review.pk])).status_code == 200
+    # Staff whose second factor is not verified yet: to the second-factor page.
+    handler = staff_user("case_handler")
+    client_sign_in_staff(client, handler, verified=False)
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("staff:otp_verify"))
 
-    # Staff allowed to decide, but GET never decides.
-    clerk.user_permissions.add(Permission.objects.get(codename="change_linkagereview"))
-    client.force_login(get_user_model().objects.get(pk=clerk.pk))
+    # Verified staff without an admin role (operator, auditor): refused, the review untouched.
+    for role in ("operator_l2", "auditor"):
+        client_sign_in_staff(client, staff_user(role))
+        assert client.post(url, data).status_code == 403
+        assert client.get(reverse("admin:insurance_linkagereview_change", args=[review.pk])).status_code == 403
+
+    # A case handler may decide, but GET never decides and a stale second factor is asked again.
+    client_sign_in_staff(client, handler)
+    _second_factor_just_checked(client)
     assert client.get(url).status_code == 405
     review.refresh_from_db()
     assert review.status == "open"
@@ -223,18 +241,77 @@ def test_decision_views_refuse_get_non_staff_and_staff_without_permission(client
     assert review.status == "merged"
 
 
-def test_decision_views_enforce_csrf(superuser, review):
+def test_merge_needs_a_recent_second_factor(client, review):
+    handler = staff_user("case_handler")
+    client_sign_in_staff(client, handler)  # verified at sign-in, but no check in the last minutes
+    change_url = reverse("admin:insurance_linkagereview_change", args=[review.pk])
+    response = client.post(
+        reverse("admin:insurance_linkagereview_merge", args=[review.pk]),
+        {"person_id": _best(review).pk, "note": "same person"},
+        HTTP_REFERER=f"http://testserver{change_url}",
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("staff:reauth")) and "next=" in response["Location"]
+    review.refresh_from_db()
+    assert review.status == "open" and not AuditEvent.objects.exists()
+
+    session = client.session
+    session[SESSION_FACTOR_AT_KEY] = time.time() - 301  # older than five minutes
+    session.save()
+    client.post(reverse("admin:insurance_linkagereview_merge", args=[review.pk]), {"person_id": _best(review).pk, "note": "x"})
+    review.refresh_from_db()
+    assert review.status == "open"
+
+    _second_factor_just_checked(client)
+    client.post(reverse("admin:insurance_linkagereview_merge", args=[review.pk]), {"person_id": _best(review).pk, "note": "x"})
+    review.refresh_from_db()
+    assert review.status == "merged"
+
+
+def test_decision_views_enforce_csrf(administrator, review):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(superuser)
+    client_sign_in_staff(client, administrator)
+    _second_factor_just_checked(client)
     response = client.post(reverse("admin:insurance_linkagereview_reject", args=[review.pk]), {"note": "x"})
     assert response.status_code == 403
     review.refresh_from_db()
     assert review.status == "open"
 
 
-def test_split_action_asks_for_a_reason_then_splits(staff_client, superuser):
+def test_opening_a_review_logs_every_person_it_shows(staff_client, administrator, review):
+    staff_client.get(reverse("admin:insurance_linkagereview_changelist"))
+    assert not DataAccessEntry.objects.exists()  # lists log nothing per row
+    staff_client.get(reverse("admin:insurance_linkagereview_change", args=[review.pk]))
+    entries = list(DataAccessEntry.objects.order_by("person_id"))
+    assert sorted(e.person_id for e in entries) == sorted(review.candidates.values_list("person_id", flat=True))
+    for entry in entries:
+        assert (entry.actor_user_id, entry.actor_role, entry.purpose, entry.channel) == (administrator.pk, "administrator", "linkage review", "admin")
+        assert entry.categories == "identity,insurance_record"
+
+
+def test_opening_person_period_flag_and_correction_logs_the_person(staff_client, administrator, some_of_everything):
+    person = some_of_everything
+    objects = [
+        ("people_person", person),
+        ("insurance_insuranceperiod", person.periods.get()),
+        ("insurance_dataqualityflag", person.flags.get()),
+        ("insurance_correctionrequest", person.correction_requests.get()),
+    ]
+    expected = 0
+    for name, obj in objects:
+        assert staff_client.get(reverse(f"admin:{name}_change", args=[obj.pk])).status_code == 200
+        expected += 1
+        entry = DataAccessEntry.objects.order_by("-id").first()
+        assert (entry.person_id, entry.purpose, entry.actor_role) == (person.pk, "back-office administration", "administrator"), name
+    assert DataAccessEntry.objects.count() == expected
+    # A changelist showing the person logs nothing.
+    staff_client.get(reverse("admin:people_person_changelist"), {"q": person.national_id})
+    assert DataAccessEntry.objects.count() == expected
+
+
+def test_split_action_asks_for_a_reason_then_splits(staff_client, administrator):
     person = PersonFactory()
     wrong = InsurancePeriodFactory.create_batch(2, person=person)
     keep = InsurancePeriodFactory(person=person)
@@ -256,7 +333,7 @@ def test_split_action_asks_for_a_reason_then_splits(staff_client, superuser):
     review = LinkageReview.objects.get()
     assert review.status == "open" and set(review.periods.values_list("pk", flat=True)) == {p.pk for p in wrong}
     event = AuditEvent.objects.get(action="linkage.split")
-    assert event.actor == superuser and event.reason == "records of a namesake"
+    assert event.actor == administrator and event.reason == "records of a namesake"
 
 
 def test_split_action_refuses_unlinked_records(staff_client, review):
@@ -267,7 +344,7 @@ def test_split_action_refuses_unlinked_records(staff_client, review):
     assert not AuditEvent.objects.exists()
 
 
-def test_periods_audit_events_and_import_batches_cannot_be_deleted_or_edited(staff_client, superuser):
+def test_periods_audit_events_and_import_batches_cannot_be_deleted_or_edited(staff_client, administrator):
     period = InsurancePeriodFactory()
     batch = ImportRowErrorFactory().batch
     event = audit_record(action="test.event", object_type="person", object_id=1)
@@ -317,3 +394,35 @@ def test_person_identity_is_read_only_in_the_admin(staff_client):
     person.refresh_from_db()
     assert person.national_id != "99999999999" and person.surname != "Other"
     assert person.email == "new@example.invalid"
+
+
+def test_reopen_and_split_need_a_recent_second_factor(client, review):
+    """Reopening undoes a merge and splitting moves records out of a file: both ask again, like merge."""
+    handler = staff_user("administrator")
+    client_sign_in_staff(client, handler)
+    _second_factor_just_checked(client)
+    client.post(reverse("admin:insurance_linkagereview_merge", args=[review.pk]), {"person_id": _best(review).pk, "note": "same"})
+    review.refresh_from_db()
+    assert review.status == "merged"
+
+    session = client.session
+    session[SESSION_FACTOR_AT_KEY] = time.time() - 301
+    session.save()
+    response = client.post(reverse("admin:insurance_linkagereview_reopen", args=[review.pk]), {"reason": "wrong person"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("staff:reauth"))
+    review.refresh_from_db()
+    assert review.status == "merged"
+
+    person = PersonFactory()
+    periods = InsurancePeriodFactory.create_batch(2, person=person)
+    selection = {"action": "split_off", "_selected_action": [p.pk for p in periods], "apply": "1", "reason": "namesake"}
+    response = client.post(reverse("admin:insurance_insuranceperiod_changelist"), selection)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("staff:reauth"))
+    assert InsurancePeriod.objects.filter(person=person).count() == 2
+
+    _second_factor_just_checked(client)
+    client.post(reverse("admin:insurance_linkagereview_reopen", args=[review.pk]), {"reason": "wrong person"})
+    review.refresh_from_db()
+    assert review.status == "open"
+    client.post(reverse("admin:insurance_insuranceperiod_changelist"), selection)
+    assert InsurancePeriod.objects.filter(person=person).count() == 0

@@ -1,12 +1,15 @@
 import csv
 import datetime as dt
 import io
+from urllib.parse import quote
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from pronoia.core.signed_in import SESSION_PERSON_KEY
+from pronoia.accounts.roles import Role
+from pronoia.accounts.tests.factories import client_sign_in_citizen, client_sign_in_staff, staff_user
+from pronoia.audit.models import DataAccessEntry
 from pronoia.insurance.models import CorrectionRequest, DataQualityFlag
 from pronoia.insurance.record_csv import csv_cell
 from pronoia.insurance.tests.factories import InsurancePeriodFactory
@@ -21,9 +24,7 @@ RECORD_URL = "/my/insurance-record"
 @pytest.fixture
 def person_client(client):
     person = PersonFactory(surname="Παπαδοπούλου", given_name="Μαρία")
-    session = client.session
-    session[SESSION_PERSON_KEY] = person.pk
-    session.save()
+    client_sign_in_citizen(client, person)
     client.person = person
     return client
 
@@ -31,19 +32,6 @@ def person_client(client):
 def test_urls():
     assert reverse("insurance:record") == RECORD_URL
     assert reverse("insurance:record_csv") == "/my/insurance-record.csv"
-    assert reverse("core:demo_sign_in") == "/demo/sign-in"
-
-
-def test_home_page_links_to_demo_sign_in_and_record(client):
-    response = client.get("/")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "/demo/sign-in" in html and RECORD_URL in html
-    assert "pronoia/pronoia.css" in html and "pronoia/pronoia.mjs" in html
-    assert 'class="govuk-skip-link"' in html
-    for code in ("el", "pl", "bg", "ru"):
-        assert f'name="language" value="{code}"' in html
-    assert "crown" not in html.lower()
 
 
 def test_language_switch_sets_the_language(client):
@@ -52,40 +40,24 @@ def test_language_switch_sets_the_language(client):
     assert '<html lang="el"' in client.get("/").content.decode()
 
 
-def test_demo_sign_in_is_404_without_demo(client, settings):
-    settings.PRONOIA_DEMO = False
-    assert client.get("/demo/sign-in").status_code == 404
-    assert client.post("/demo/sign-in", {"person": 1}).status_code == 404
+@pytest.mark.parametrize("url", [RECORD_URL, "/my/insurance-record.csv", "/my/insurance-record/corrections/new", "/my/insurance-record/corrections/1"])
+def test_anonymous_visitors_go_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/sign-in?next={quote(url, safe='')}"
 
 
-def test_demo_sign_in_searches_and_signs_in(client):
-    person = PersonFactory(surname="Νικολάου", given_name="Ελένη")
-    PersonFactory(surname="Γεωργίου")
-    response = client.get("/demo/sign-in", {"q": "nikolaou"})
-    assert person.national_id in response.content.decode()
-    assert "Γεωργίου" not in response.content.decode()
-    assert person.national_id in client.get("/demo/sign-in", {"q": person.national_id[:6]}).content.decode()
-
-    response = client.post("/demo/sign-in", {"person": person.pk, "next": "https://evil.example/"})
-    assert response.status_code == 302 and response["Location"] == RECORD_URL
-    assert client.session[SESSION_PERSON_KEY] == person.pk
-    assert client.get(RECORD_URL).status_code == 200
-
-    client.post("/sign-out")
-    assert SESSION_PERSON_KEY not in client.session
+def test_staff_cannot_open_the_citizen_pages(client):
+    client_sign_in_staff(client, staff_user(Role.CASE_HANDLER))
+    assert client.get(RECORD_URL).status_code == 403
+    assert not DataAccessEntry.objects.exists()
 
 
-def test_demo_sign_in_rejects_an_unknown_person(client):
-    response = client.post("/demo/sign-in", {"person": 999999})
-    assert response.status_code == 400
-    assert "govuk-error-summary" in response.content.decode()
-
-
-def test_record_requires_a_signed_in_person(client, settings):
-    response = client.get(RECORD_URL)
-    assert response.status_code == 302 and response["Location"].startswith("/demo/sign-in?next=")
-    settings.PRONOIA_DEMO = False
-    assert client.get(RECORD_URL).status_code == 401
+def test_own_record_is_not_logged(person_client):
+    InsurancePeriodFactory(person=person_client.person)
+    assert person_client.get(RECORD_URL).status_code == 200
+    assert person_client.get("/my/insurance-record.csv").status_code == 200
+    assert not DataAccessEntry.objects.exists()
 
 
 def test_record_page_shows_totals_periods_provenance_and_flags(person_client, django_assert_max_num_queries):
@@ -96,7 +68,9 @@ def test_record_page_shows_totals_periods_provenance_and_flags(person_client, dj
         person=person, code="career_gap", key="2011-01-01..2011-12-31", message="x",
         details={"start": "2011-01-01", "end": "2011-12-31", "months": 12, "days": 365, "threshold_months": 6},
     )
-    with django_assert_max_num_queries(6):
+    person_client.get(RECORD_URL)  # the first request of a session records when it started
+    # Session, user, roles (the actor), person, periods, flags, correction requests.
+    with django_assert_max_num_queries(7):
         response = person_client.get(RECORD_URL)
     html = response.content.decode()
     assert response.status_code == 200
