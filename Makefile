@@ -39,13 +39,14 @@ demo: migrate
 eid-provider:
 	npm --prefix eid-provider ci --no-audit --no-fund --loglevel=error
 
-# Debian's Chromium for the end-to-end browser test (Playwright never downloads a browser here).
+# Debian's Chromium for the end-to-end browser tests (Playwright never downloads a browser here) and
+# poppler's pdfsig, the independent check of signed certificates.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdfsig ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser test (skipped without it, a failure with CI=true)."; \
+	    echo "Chromium or pdfsig is missing: run 'sudo apt-get install chromium poppler-utils' for the browser and signature tests (skipped without them, a failure with CI=true)."; \
 	  fi; \
 	fi
 

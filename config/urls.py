@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("pronoia.insurance.urls")),
     path("", include("pronoia.contact.urls")),
     path("", include("pronoia.employers.urls")),
+    path("", include("pronoia.services.urls")),
+    path("", include("pronoia.documents.urls")),
     path("", include("pronoia.core.urls")),
 ]

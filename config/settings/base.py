@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "pronoia.employers",
     "pronoia.insurance",
     "pronoia.pensions",
+    "pronoia.documents",
+    "pronoia.services",
     "pronoia.demo",
 ]
 

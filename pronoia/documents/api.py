@@ -1,0 +1,4 @@
+"""Document API operations."""
+from ninja import Router
+
+router = Router(tags=["documents"])

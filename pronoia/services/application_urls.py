@@ -1,0 +1,5 @@
+"""Applications: the citizen's pages and the back office."""
+from django.urls import path  # noqa: F401
+
+app_name = "applications"
+urlpatterns: list = []

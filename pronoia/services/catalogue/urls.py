@@ -1,0 +1,5 @@
+"""Catalogue pages and the CPSV-AP exports."""
+from django.urls import path  # noqa: F401
+
+app_name = "catalogue"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Dynamic forms: a JSON Schema plus presentation hints, rendered into accessible HTML and validating pages and API alike."""
