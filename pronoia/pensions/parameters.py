@@ -1,8 +1,13 @@
 """Dated pension parameters per country pack, in an OpenFisca-like YAML format.
 
 Each parameter has a ``description``, a ``unit`` and ``values``: a mapping of
-ISO date -> ``{"value": ..., "reference": {"law", "article", "url"}}``.
-Money (unit ``currency-EUR``) is read as ``Decimal``; everything else as float64.
+ISO date -> ``{"value": ..., "reference": {"law", "article", "url"}, "note": optional}``.
+Money (units ``currency-*``) is read as ``Decimal``; everything else as float64.
+
+A value may also be a *scale*: a mapping ``threshold -> number`` (thresholds strictly
+increasing), read as a tuple of (threshold, number) float64 pairs. Scales serve step tables
+(marginal rates by years of insurance) and interpolated tables (life expectancy by age); see
+``engine.scale_marginal_vector`` and ``engine.scale_interpolate_vector``.
 """
 from __future__ import annotations
 
@@ -17,8 +22,8 @@ import yaml
 from pronoia.core.errors import PronoiaError
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
-MONEY_UNITS = {"currency-EUR"}
-UNITS = MONEY_UNITS | {"year", "day", "rate", "/1"}
+MONEY_UNITS = {"currency-EUR", "currency-PLN"}
+UNITS = MONEY_UNITS | {"year", "month", "day", "rate", "/1"}
 REFERENCE_KEYS = ("law", "article", "url")
 
 
@@ -42,10 +47,15 @@ class ParameterError(PronoiaError):
 @dataclass(frozen=True)
 class ParameterValue:
     name: str
-    value: Decimal | np.float64
+    value: Decimal | np.float64 | tuple[tuple[float, float], ...]
     in_force_from: datetime.date
     reference: dict
     unit: str
+    note: str = ""
+
+    @property
+    def is_scale(self) -> bool:
+        return isinstance(self.value, tuple)
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,33 @@ def _parse_date(path: Path, name: str, raw) -> datetime.date:
         return datetime.date.fromisoformat(str(raw))
     except ValueError:
         raise _fail(path, name, f"{raw!r} is not an ISO date") from None
+
+
+def _number(path: Path, name: str, start: datetime.date, raw) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise _fail(path, name, f"{start}: {raw!r} is not a number")
+    try:
+        number = float(raw)
+    except ValueError:
+        raise _fail(path, name, f"{start}: {raw!r} is not a number") from None
+    if not np.isfinite(number):
+        raise _fail(path, name, f"{start}: {raw!r} is not a finite number")
+    return number
+
+
+def _parse_value(path: Path, name: str, start: datetime.date, unit: str, raw):
+    if isinstance(raw, dict):
+        if unit in MONEY_UNITS or not raw:
+            raise _fail(path, name, f"{start}: a scale must be a non-empty mapping and cannot be money")
+        pairs = tuple((_number(path, name, start, k), _number(path, name, start, v)) for k, v in raw.items())
+        thresholds = [k for k, _ in pairs]
+        if any(b <= a for a, b in zip(thresholds, thresholds[1:])):
+            raise _fail(path, name, f"{start}: scale thresholds must be strictly increasing")
+        return pairs
+    number = _number(path, name, start, raw)
+    if unit in MONEY_UNITS:
+        return Decimal(str(raw))
+    return np.float64(number)
 
 
 def parameters_load(path: Path) -> dict[str, Parameter]:
@@ -103,9 +140,11 @@ def parameters_load(path: Path) -> dict[str, Parameter]:
             reference = entry.get("reference")
             if not isinstance(reference, dict) or any(not reference.get(k) for k in REFERENCE_KEYS):
                 raise _fail(path, name, f"{start}: value lacks a reference with {', '.join(REFERENCE_KEYS)}")
-            raw = entry["value"]
-            value = Decimal(str(raw)) if unit in MONEY_UNITS else np.float64(raw)
-            values.append(ParameterValue(name, value, start, dict(reference), unit))
+            value = _parse_value(path, name, start, unit, entry["value"])
+            note = entry.get("note", "")
+            if not isinstance(note, str):
+                raise _fail(path, name, f"{start}: 'note' must be text")
+            values.append(ParameterValue(name, value, start, dict(reference), unit, note.strip()))
         parameters[name] = Parameter(name, str(spec["description"]), unit, tuple(values))
     return parameters
 

@@ -1,0 +1,1 @@
+"""Pension formulas per country pack, as dependency-ordered numpy functions (see engine.Model)."""

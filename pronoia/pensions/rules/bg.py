@@ -1,0 +1,115 @@
+"""Bulgaria: Кодекс за социално осигуряване, art. 68 (conditions) and 70 (amount).
+
+pension = individual coefficient × average monthly insurable income for the country × 1.35 % ×
+years of insurance service. Conditions (art. 68 par. 1-2): age and service by sex, as in force
+in the year in which they are met; or (par. 3) age 67 with 15 years of actual service.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pronoia.pensions.engine import Model, add_months, parameter_vector
+from pronoia.pensions.rules.common import NEVER, as_days, common_formulas, date_days_reached, later
+
+INPUTS = ("earnings_1997", "days_1997", "individual_coefficient")
+COMPONENTS = ("service_pension",)
+FIRST_SCHEDULE_YEAR = 2016  # first year of the art. 68 schedule in the pack
+SECOND_ROUTE_FROM_YEAR = 2023  # first year of the art. 68 par. 3 values in the pack
+model = Model()
+common_formulas(model, "days_per_service_year")
+
+
+def _conditions_met(v: dict, pack, trace, year: int, rows: np.ndarray) -> np.ndarray:
+    """Day (int64) both conditions of `year` are met by `rows`, NEVER if not within that year."""
+    jan1 = np.full(rows.size, np.datetime64(f"{year}-01-01"), dtype="datetime64[D]")
+    dec31 = np.datetime64(f"{year}-12-31").astype(np.int64)
+    sub = {k: v[k][rows] for k in ("birth", "female", "days_recorded", "future_days_per_year", "as_of", "work_until")}
+    days_per_year = parameter_vector(pack, "days_per_service_year", jan1, trace)
+    female = sub["female"]
+    age = np.where(female, parameter_vector(pack, "retirement_age_women", jan1, trace), parameter_vector(pack, "retirement_age_men", jan1, trace))
+    service = np.where(female, parameter_vector(pack, "service_required_women", jan1, trace), parameter_vector(pack, "service_required_men", jan1, trace))
+    met = later(as_days(add_months(sub["birth"], age)), date_days_reached(sub, service / 12.0 * days_per_year), as_days(jan1))
+    met = np.where(met <= dec31, met, NEVER)
+    if year >= SECOND_ROUTE_FROM_YEAR:
+        age3 = parameter_vector(pack, "minimum_service_age", jan1, trace)
+        years3 = parameter_vector(pack, "minimum_service_years", jan1, trace)
+        met3 = later(as_days(add_months(sub["birth"], age3)), date_days_reached(sub, years3 * days_per_year), as_days(jan1))
+        met = np.minimum(met, np.where(met3 <= dec31, met3, NEVER))
+    return met
+
+
+@model.formula("birth", "female", "as_of", "days_recorded", "future_days_per_year", "work_until")
+def earliest_dates(v, pack, trace):
+    """Scan the years of the schedule; a person leaves the scan once a year's conditions are met."""
+    n = v["birth"].shape[0]
+    earliest = np.full(n, NEVER, dtype=np.int64)
+    if n == 0:
+        return earliest, earliest.copy()
+    birth_years = v["birth"].astype("datetime64[Y]").astype(np.int64) + 1970
+    first = max(FIRST_SCHEDULE_YEAR, int(birth_years.min()) + 55)
+    last = min(2100, int(birth_years.max()) + 100)
+    pending = np.arange(n)
+    for year in range(first, last + 1):
+        # Only persons old enough to meet any age condition this year.
+        candidates = pending[birth_years[pending] + 60 <= year]
+        if candidates.size:
+            met = _conditions_met(v, pack, trace, year, candidates)
+            found = met < NEVER
+            earliest[candidates[found]] = met[found]
+            pending = np.setdiff1d(pending, candidates[found], assume_unique=True)
+        if pending.size == 0:
+            break
+    return earliest, np.full(n, NEVER, dtype=np.int64)
+
+
+@model.formula("earliest_dates", "claim")
+def eligible(v, pack, trace):
+    return v["earliest_dates"][0] <= as_days(v["claim"])
+
+
+@model.formula("individual_coefficient", "earnings_1997", "days_1997", "future_monthly_earnings", "future_months", "days_per_year", "money_date")
+def coefficient(v, pack, trace):
+    """Given by NOI, or estimated: the person's average monthly earnings since 1997 (valorised to
+    the record date) over the country's average insurable income at the record date."""
+    months = v["days_1997"] / (v["days_per_year"] / 12.0) + v["future_months"]
+    total = v["earnings_1997"] + v["future_monthly_earnings"] * v["future_months"]
+    national = parameter_vector(pack, "average_insurable_income", v["money_date"], trace)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimated = np.where(months > 0, total / np.where(months > 0, months, 1.0) / national, 0.0)
+    return np.where(np.isnan(v["individual_coefficient"]), estimated, v["individual_coefficient"])
+
+
+@model.formula("coefficient", "insured_years", "money_date", "growth_factor", "claim", "eligible")
+def service_pension(v, pack, trace):
+    national = parameter_vector(pack, "average_insurable_income", v["money_date"], trace) * v["growth_factor"]
+    accrual = parameter_vector(pack, "accrual_rate_per_year", v["claim"], trace)
+    return np.where(v["eligible"], v["coefficient"] * national * accrual * v["insured_years"], 0.0)
+
+
+@model.formula("service_pension")
+def monthly_amount(v, pack, trace):
+    return v["service_pension"]
+
+
+@model.formula("female", "claim")
+def required_age(v, pack, trace):
+    return np.where(v["female"], parameter_vector(pack, "retirement_age_women", v["claim"], trace),
+                    parameter_vector(pack, "retirement_age_men", v["claim"], trace))
+
+
+@model.formula("female", "claim", "days_per_year")
+def required_service_days(v, pack, trace):
+    months = np.where(v["female"], parameter_vector(pack, "service_required_women", v["claim"], trace),
+                      parameter_vector(pack, "service_required_men", v["claim"], trace))
+    return months / 12.0 * v["days_per_year"]
+
+
+def missing(row: dict) -> list[dict]:
+    if row["eligible"]:
+        return []
+    out = []
+    if row["age_months"] < row["required_age"]:
+        out.append({"code": "age", "required_months": int(row["required_age"]), "actual_months": int(row["age_months"])})
+    if row["days_at_claim"] < row["required_service_days"]:
+        out.append({"code": "insured_days", "required": int(round(row["required_service_days"])), "actual": round(float(row["days_at_claim"]), 1)})
+    return out
