@@ -15,6 +15,7 @@ INPUTS = ("earnings_1997", "days_1997", "individual_coefficient")
 COMPONENTS = ("service_pension",)
 FIRST_SCHEDULE_YEAR = 2016  # first year of the art. 68 schedule in the pack
 SECOND_ROUTE_FROM_YEAR = 2023  # first year of the art. 68 par. 3 values in the pack
+LAST_SCAN_YEAR = 2100  # the schedule and the dates of the contract end there
 model = Model()
 common_formulas(model, "days_per_service_year")
 
@@ -46,10 +47,10 @@ def earliest_dates(v, pack, trace):
     if n == 0:
         return earliest, earliest.copy()
     birth_years = v["birth"].astype("datetime64[Y]").astype(np.int64) + 1970
-    first = max(FIRST_SCHEDULE_YEAR, int(birth_years.min()) + 55)
-    last = min(2100, int(birth_years.max()) + 100)
     pending = np.arange(n)
-    for year in range(first, last + 1):
+    # The same years for every batch (never derived from the batch: one person alone must get
+    # what they get inside a population).
+    for year in range(FIRST_SCHEDULE_YEAR, LAST_SCAN_YEAR + 1):
         # Only persons old enough to meet any age condition this year.
         candidates = pending[birth_years[pending] + 60 <= year]
         if candidates.size:

@@ -57,3 +57,42 @@ age:
     with pytest.raises(ParameterError) as exc:
         parameters_load(path)
     assert "parameters.yaml" in exc.value.message and "duplicate key 2020-01-01" in exc.value.message
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("{0: 0.01, 10: 0.02}", None),
+    ("{10: 0.01, 0: 0.02}", "strictly increasing"),
+    ("{}", "non-empty"),
+    ("{0: abc}", "not a number"),
+    (".nan", "not a finite number"),
+    ("'many'", "not a number"),
+    ("[1, 2]", "not a number"),
+])
+def test_scale_values(tmp_path, value, fragment):
+    path = _write(tmp_path, f"rate:\n  description: d\n  unit: rate\n  values:\n    2020-01-01: {{value: {value}, {REF}}}\n")
+    if fragment is None:
+        assert parameters_load(path)["rate"].values[0].value == ((0.0, 0.01), (10.0, 0.02))
+        return
+    with pytest.raises(ParameterError) as exc:
+        parameters_load(path)
+    assert fragment in exc.value.message
+
+
+def test_money_cannot_be_a_scale_and_notes_must_be_text(tmp_path):
+    path = _write(tmp_path, f"a:\n  description: d\n  unit: currency-EUR\n  values:\n    2020-01-01: {{value: {{0: 1}}, {REF}}}\n")
+    with pytest.raises(ParameterError):
+        parameters_load(path)
+    path = _write(tmp_path, f"a:\n  description: d\n  unit: year\n  values:\n    2020-01-01: {{value: 1, note: [x], {REF}}}\n")
+    with pytest.raises(ParameterError) as exc:
+        parameters_load(path)
+    assert "note" in exc.value.message
+
+
+@pytest.mark.parametrize("country", ["gr", "pl", "bg"])
+def test_every_shipped_pack_loads_and_cites_every_value(country):
+    from pronoia.pensions.parameters import pack_load
+    pack = pack_load(country)
+    assert pack
+    for parameter in pack.values():
+        for value in parameter.values:
+            assert value.reference["url"].startswith("https://"), (parameter.name, value.in_force_from)
