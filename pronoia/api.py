@@ -6,6 +6,7 @@ from pronoia.accounts.api import router as accounts_router
 from pronoia.audit.api import router as audit_router
 from pronoia.documents.api import router as documents_router
 from pronoia.insurance.api import router as insurance_router
+from pronoia.pensions.api import router as pensions_router
 from pronoia.services.api import router as services_router
 
 api = NinjaAPI(title="Pronoia API", version="1", urls_namespace="api-v1")
@@ -14,6 +15,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", audit_router)
 api.add_router("/", services_router)
 api.add_router("/", documents_router)
+api.add_router("/", pensions_router)
 
 
 @api.exception_handler(PronoiaError)
