@@ -30,6 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _INTEGER = re.compile(r"^[+-]?\d{1,15}$")
 _TRUE = {"true", "on", "1", "yes"}
+_PRIORITY = {"type": 0, "maxLength": 1, "maxItems": 1, "minLength": 2, "minItems": 2, "pattern": 3, "enum": 4, "const": 4, "format": 5}
 _FALSE = {"false", "off", "0", "no"}
 
 
@@ -224,7 +225,9 @@ def _upload_check(spec: FieldSpec, upload: Any) -> str | None:
         upload_sniff = None
     if upload_sniff is not None:
         message = upload_sniff(upload, accept=spec.accept, max_bytes=spec.max_bytes)
-        return str(message) if message else None
+        upload.seek(0)
+        # The reason says what is wrong with the file; the label says which question it answers.
+        return _("“%(label)s”: %(problem)s") % {"label": spec.label_in(), "problem": message} if message else None
     # remove when documents.upload_sniff lands
     from pronoia.services.forms.upload_fallback import upload_sniff_minimal
 
@@ -314,16 +317,20 @@ def form_validate(
         if spec.name in shown and spec.required and spec.name not in cleaned and spec.name not in errors:
             add(spec.name, _required_message(spec))
 
-    for error in sorted(definition.validator.iter_errors(cleaned), key=lambda e: e.path and str(e.path[0]) or ""):
+    # One message per field, the most basic problem first (a wrong shape before a failed check digit).
+    first_error: dict[str, Any] = {}
+    for error in definition.validator.iter_errors(cleaned):
         if not error.path:
             add("", _("The answers are not valid."))
             continue
         name = str(error.path[0])
-        spec = definition.by_name.get(name)
-        if spec is None:
+        if name not in definition.by_name or name in errors:
             continue
-        if name not in errors:
-            add(name, _schema_message(spec, error))
+        current = first_error.get(name)
+        if current is None or _PRIORITY.get(error.validator, 99) < _PRIORITY.get(current.validator, 99):
+            first_error[name] = error
+    for name, error in first_error.items():
+        add(name, _schema_message(definition.by_name[name], error))
 
     labels = {spec.name: spec.label_in() for spec in definition.fields}
     for spec in definition.fields:
