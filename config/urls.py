@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("pronoia.employers.urls")),
     path("", include("pronoia.services.urls")),
     path("", include("pronoia.documents.urls")),
+    path("", include("pronoia.pensions.urls")),
     path("", include("pronoia.core.urls")),
 ]

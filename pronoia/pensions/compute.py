@@ -75,9 +75,13 @@ def case_row(case: Case, pack: dict[str, Parameter]) -> dict:
         if case.extra["capital"] is not None:
             row["capital"] = float(case.extra["capital"])
         else:
+            # Periods before the reformed system (1999) make the initial capital, which ZUS
+            # computes from documents this engine does not have: they add nothing here.
+            first = pack["pension_contribution_rate"].values[0].in_force_from
             row["capital"] = sum(
-                _valorised(float(p.earnings) * float(parameter_at(pack, "pension_contribution_rate", p.end).value), p.end, a.as_of, a.earnings_growth)
-                for p in case.periods)
+                _valorised(float(p.earnings) * float(parameter_at(pack, "pension_contribution_rate", p.end).value) * _share_from(p, first),
+                           p.end, a.as_of, a.earnings_growth)
+                for p in case.periods if p.end >= first)
     else:
         cut = datetime.date(1997, 1, 1)
         row["earnings_1997"] = sum(_valorised(float(p.earnings) * _share_from(p, cut), p.end, a.as_of, a.earnings_growth) for p in case.periods)
