@@ -30,6 +30,7 @@ def correction_request_submit(
     period: InsurancePeriod | None = None,
     flag: DataQualityFlag | None = None,
     purpose: str = "",
+    track_as_application: bool = True,
 ) -> CorrectionRequest:
     """Record the request to correct `period` and/or `flag` (both optional) of `person`'s record.
 
@@ -38,6 +39,8 @@ def correction_request_submit(
     the audit event names the mandate). The message is kept as plain text (escaped wherever it is
     shown). The period and the flag must belong to the person. Submitting the same request again
     within DUPLICATE_WINDOW is idempotent: the earlier request is returned and nothing new is written.
+    The request is tracked as an application of the correction service (pronoia.services) unless
+    `track_as_application` is False (the application itself is writing it).
     """
     person_data_access_decide(actor, person_id=person.pk, categories=[DataCategory.CORRECTIONS], purpose=purpose)
     text = (message or "").replace("\r\n", "\n").strip()
@@ -95,4 +98,24 @@ def correction_request_submit(
             "request_id": actor.request_id,
         },
     )
+    # Tracked as an application of the correction service, handled in the back office (R-FILE-3).
+    if track_as_application:
+        from pronoia.services.services import correction_application_open
+
+        correction_application_open(actor=actor, correction=request)
+    return request
+
+
+STATUS_BY_OUTCOME = {True: CorrectionRequest.Status.ACCEPTED, False: CorrectionRequest.Status.REJECTED}
+
+
+def correction_request_outcome_set(*, correction_id: int, accepted: bool) -> CorrectionRequest:
+    """The back office decided the correction's application: the request is accepted or rejected.
+
+    Called by pronoia.services inside the decision's transaction (which writes the audit events);
+    changing the periods themselves stays a separate, superseding import or staff correction.
+    """
+    request = CorrectionRequest.objects.select_for_update().get(pk=correction_id)
+    request.status = STATUS_BY_OUTCOME[accepted]
+    request.save(update_fields=["status"])
     return request

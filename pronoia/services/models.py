@@ -44,6 +44,7 @@ class ProtocolCounter(models.Model):
 
 class ApprovalState(models.TextChoices):
     NOT_NEEDED = "not_needed", _("No second approval needed")
+    PENDING = "pending", _("No decision proposed yet")
     AWAITING = "awaiting", _("Waiting for a second approval")
     CONFIRMED = "confirmed", _("Confirmed by a second handler")
 

@@ -239,6 +239,8 @@ def samples_for(route: Route, world: World) -> dict[str, str]:
         "id": object_id,
         "app_label": "people",
         "url": "no-such-page/",
+        "code": "gr-a1-document",
+        "application_id": str(pk),
     }
     unknown = set(route.parameters) - set(values)
     assert not unknown, f"{route.route}: add a sample value for {sorted(unknown)} in samples_for"
