@@ -207,3 +207,4 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = [
 from .eid import *  # noqa: E402,F401,F403
 from .staff_auth import *  # noqa: E402,F401,F403
 from .security import *  # noqa: E402,F401,F403
+from .documents import *  # noqa: E402,F401,F403

@@ -1,5 +1,12 @@
-"""Document pages: the public verification page and downloads."""
-from django.urls import path  # noqa: F401
+"""Document pages: the public verification page and the citizen's documents."""
+from django.urls import path
+
+from pronoia.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/", views.VerifyStartView.as_view(), name="verify"),
+    path("verify/<str:verification_code>", views.VerifyCodeView.as_view(), name="verify-code"),
+    path("my/documents", views.MyDocumentsView.as_view(), name="mine"),
+    path("my/documents/<int:pk>/download", views.MyDocumentDownloadView.as_view(), name="download"),
+]

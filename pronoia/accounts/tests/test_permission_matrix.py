@@ -241,6 +241,7 @@ def samples_for(route: Route, world: World) -> dict[str, str]:
         "url": "no-such-page/",
         "code": "gr-a1-document",
         "application_id": str(pk),
+        "verification_code": "ABCDEFGHIJKLMNOPQRSTUVWX",
     }
     unknown = set(route.parameters) - set(values)
     assert not unknown, f"{route.route}: add a sample value for {sorted(unknown)} in samples_for"
