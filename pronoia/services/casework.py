@@ -209,7 +209,7 @@ def application_information_provide(*, actor: Actor, application_id: int, answer
     if files:
         from pronoia.documents.services import upload_store
     for field, upload in files.items():
-        info = upload_store(upload, person_id=application.person_id, accept=ANSWER_UPLOAD_ACCEPT, max_bytes=ANSWER_UPLOAD_MAX_BYTES)
+        info = upload_store(upload, person_id=application.person_id, accept=ANSWER_UPLOAD_ACCEPT, max_bytes=ANSWER_UPLOAD_MAX_BYTES, field="files")
         ApplicationUpload.objects.create(application=application, upload_id=info.id, field=field[:80], information_request=request, filename=(getattr(info, "filename", "") or "")[:200])
     request.answer = text
     request.answered_by_label = who.label

@@ -67,6 +67,7 @@ REVIEW_FALLBACK_SLA_DAYS = 10
 REASON_MAX_CHARS = 4000
 SYSTEM_LABEL = "system"
 ACR_LEVELS = ("low", "substantial", "high")
+PORTAL_LANGUAGES = ("en", "el", "pl", "bg", "ru")
 # Open data-quality flags that stop the automatic certificate: the totals it would certify may be
 # wrong. Career gaps and earnings outliers are facts or hints, not errors, and do not block.
 BLOCKING_FLAG_CODES = ("conflicting_month", "overlap_excess_days")
@@ -377,22 +378,23 @@ def application_submit(
         if earlier is not None:
             return earlier
         person_data_access_check(actor, person_id=person_id, categories=[DataCategory.APPLICATIONS])
-        # Stored only now that the answers passed; a refusal here rolls everything back.
-        stored = []
-        if result.files:
-            from pronoia.documents.services import upload_store
-        for field, upload in result.files.items():
-            accept, max_bytes = _upload_limits(definition, field)
-            try:
-                stored.append((field, upload_store(upload, person_id=person_id, accept=accept, max_bytes=max_bytes)))
-            except PronoiaError as exc:
-                raise ApplicationFormInvalid({exc.field or field: [exc.message]}) from exc
         correction = None
         if service.code.endswith(CORRECTION_SERVICE_SUFFIX):
             correction = _correction_request_write(actor=actor, person_id=person_id, definition=definition, cleaned=cleaned, language=language)
             tracked = Application.objects.filter(correction_request=correction).first()
             if tracked is not None:  # the same request sent from the insurance record page
                 return tracked
+        # Stored last, once every check passed: upload_store refuses a bad file before writing it,
+        # and only a database failure of the inserts below could still leave a stored file unused.
+        stored = []
+        if result.files:
+            from pronoia.documents.services import upload_store
+        for field, upload in result.files.items():
+            accept, max_bytes = _upload_limits(definition, field)
+            try:
+                stored.append((field, upload_store(upload, person_id=person_id, accept=accept, max_bytes=max_bytes, field=field)))
+            except PronoiaError as exc:
+                raise ApplicationFormInvalid({exc.field or field: [exc.message]}) from exc
         application = _application_insert(
             actor=actor,
             person_id=person_id,
@@ -468,17 +470,13 @@ def _application_insert(*, actor: Actor, person_id: int, service, form_name: str
 
 
 def document_link(application: Application, info, *, role: str) -> ApplicationDocument:
-    """Record that document `info` (IssuedDocumentInfo) belongs to the application; emits document.ready."""
-    link, created = ApplicationDocument.objects.get_or_create(
+    """Record that document `info` (IssuedDocumentInfo) belongs to the application (the documents
+    app emits "document.ready" when it issues one)."""
+    link, _created = ApplicationDocument.objects.get_or_create(
         application=application,
         document_id=info.id,
         defaults={"role": role, "kind": info.kind, "filename": (info.filename or "")[:200]},
     )
-    if created:
-        event_emit(
-            "document.ready",
-            payload=_event_payload(application, document_id=info.id, kind=info.kind, role=role, verification_code=info.verification_code),
-        )
     return link
 
 
@@ -535,6 +533,12 @@ def blocking_problems_for_person(person_id: int) -> dict:
     return {"flags": flags, "linkage_reviews": reviews}
 
 
+def certificate_language(application: Application) -> str:
+    """The language the person chose for the certificate (form field certificate_language), else the application's."""
+    chosen = application.data.get("certificate_language")
+    return chosen if chosen in PORTAL_LANGUAGES else application.language
+
+
 def _automatic_issuer(kind: str):
     from pronoia.documents import services as documents
 
@@ -570,7 +574,7 @@ def application_automatic_decide(*, actor: Actor, application_id: int) -> Applic
         with transaction.atomic():
             application = _application_locked(application_id)
             _status_change(application, S.APPROVED, who=SYSTEM, reason=_("No blocking problems in the insurance file: approved at once."))
-            info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=application.language, protocol=application.protocol)
+            info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=certificate_language(application), protocol=application.protocol)
             document_link(application, info, role=ApplicationDocument.Role.OUTPUT)
             _status_change(application, S.ISSUED, who=SYSTEM, reason=_("The certificate was issued."), document_id=info.id)
     except PronoiaError as exc:
@@ -592,7 +596,7 @@ def application_output_issue(*, actor: Actor, application: Application, who: Who
     kind = catalogue_service_get(application.service_code).handling.automatic
     document_id = None
     if kind:
-        info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=application.language, protocol=application.protocol)
+        info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=certificate_language(application), protocol=application.protocol)
         document_link(application, info, role=ApplicationDocument.Role.OUTPUT)
         document_id = info.id
         reason = _("The certificate was issued.")
