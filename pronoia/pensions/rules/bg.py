@@ -20,8 +20,10 @@ model = Model()
 common_formulas(model, "days_per_service_year")
 
 
-def _conditions_met(v: dict, pack, trace, year: int, rows: np.ndarray) -> np.ndarray:
-    """Day (int64) both conditions of `year` are met by `rows`, NEVER if not within that year."""
+def _conditions_met(v: dict, pack, trace, year: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For `rows`: the day both conditions of `year` are met (NEVER if not within that year), and
+    the day they would be met under that year's requirements whenever it falls (a lower bound for
+    later years, since the requirements never fall; NEVER if never)."""
     jan1 = np.full(rows.size, np.datetime64(f"{year}-01-01"), dtype="datetime64[D]")
     dec31 = np.datetime64(f"{year}-12-31").astype(np.int64)
     sub = {k: v[k][rows] for k in ("birth", "female", "days_recorded", "future_days_per_year", "as_of", "work_until")}
@@ -29,37 +31,52 @@ def _conditions_met(v: dict, pack, trace, year: int, rows: np.ndarray) -> np.nda
     female = sub["female"]
     age = np.where(female, parameter_vector(pack, "retirement_age_women", jan1, trace), parameter_vector(pack, "retirement_age_men", jan1, trace))
     service = np.where(female, parameter_vector(pack, "service_required_women", jan1, trace), parameter_vector(pack, "service_required_men", jan1, trace))
-    met = later(as_days(add_months(sub["birth"], age)), date_days_reached(sub, service / 12.0 * days_per_year), as_days(jan1))
-    met = np.where(met <= dec31, met, NEVER)
+    bound = later(as_days(add_months(sub["birth"], age)), date_days_reached(sub, service / 12.0 * days_per_year), as_days(jan1))
     if year >= SECOND_ROUTE_FROM_YEAR:
         age3 = parameter_vector(pack, "minimum_service_age", jan1, trace)
         years3 = parameter_vector(pack, "minimum_service_years", jan1, trace)
-        met3 = later(as_days(add_months(sub["birth"], age3)), date_days_reached(sub, years3 * days_per_year), as_days(jan1))
-        met = np.minimum(met, np.where(met3 <= dec31, met3, NEVER))
-    return met
+        bound3 = later(as_days(add_months(sub["birth"], age3)), date_days_reached(sub, years3 * days_per_year), as_days(jan1))
+        bound = np.minimum(bound, bound3)
+    return np.where(bound <= dec31, bound, NEVER), bound
+
+
+def _requirements_never_fall(pack) -> bool:
+    names = ("retirement_age_women", "retirement_age_men", "service_required_women", "service_required_men", "minimum_service_age", "minimum_service_years")
+    return all(all(float(b.value) >= float(a.value) for a, b in zip(pack[n].values, pack[n].values[1:])) for n in names)
 
 
 @model.formula("birth", "female", "as_of", "days_recorded", "future_days_per_year", "work_until")
 def earliest_dates(v, pack, trace):
-    """Scan the years of the schedule; a person leaves the scan once a year's conditions are met."""
+    """The first year whose conditions a person meets within that year. Each person is checked
+    only in the years that can matter: the requirements never fall, so the day a year's
+    conditions would be met is a lower bound for every later year, and the next check jumps to
+    that bound's year (year by year if a pack's schedule ever falls)."""
     n = v["birth"].shape[0]
     earliest = np.full(n, NEVER, dtype=np.int64)
-    if n == 0:
-        return earliest, earliest.copy()
     birth_years = v["birth"].astype("datetime64[Y]").astype(np.int64) + 1970
-    pending = np.arange(n)
     # The same years for every batch (never derived from the batch: one person alone must get
     # what they get inside a population).
-    for year in range(FIRST_SCHEDULE_YEAR, LAST_SCAN_YEAR + 1):
-        # Only persons old enough to meet any age condition this year.
-        candidates = pending[birth_years[pending] + 60 <= year]
-        if candidates.size:
-            met = _conditions_met(v, pack, trace, year, candidates)
-            found = met < NEVER
-            earliest[candidates[found]] = met[found]
-            pending = np.setdiff1d(pending, candidates[found], assume_unique=True)
-        if pending.size == 0:
-            break
+    next_year = np.maximum(birth_years + 60, FIRST_SCHEDULE_YEAR)
+    jump = _requirements_never_fall(pack)
+    active = next_year <= LAST_SCAN_YEAR
+    while active.any():
+        year = int(next_year[active].min())
+        rows = np.flatnonzero(active & (next_year == year))
+        met, bound = _conditions_met(v, pack, trace, year, rows)
+        found = met < NEVER
+        earliest[rows[found]] = met[found]
+        rest = rows[~found]
+        following = np.full(rest.size, year + 1, dtype=np.int64)
+        if jump:
+            bound_year = np.where(bound[~found] < NEVER, bound[~found], 0).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+            # Before the par. 3 route enters the pack (2023) a later route may still come first.
+            target = np.minimum(bound_year, SECOND_ROUTE_FROM_YEAR) if year < SECOND_ROUTE_FROM_YEAR else bound_year
+            following = np.maximum(following, target)
+            if year >= SECOND_ROUTE_FROM_YEAR:
+                following = np.where(bound[~found] >= NEVER, LAST_SCAN_YEAR + 1, following)
+        next_year[rest] = following
+        active[rows[found]] = False
+        active[rest] = following <= LAST_SCAN_YEAR
     return earliest, np.full(n, NEVER, dtype=np.int64)
 
 

@@ -141,3 +141,17 @@ def test_add_months_clamps_the_day_and_age_counts_completed_months():
     birth = dates_array([datetime.date(1960, 5, 15)] * 3)
     on = dates_array([datetime.date(2025, 5, 14), datetime.date(2025, 5, 15), datetime.date(2025, 6, 30)])
     assert age_in_months(birth, on).tolist() == [779, 780, 781]
+
+
+def test_integer_calendar_equals_numpy_and_python_on_random_dates():
+    from pronoia.pensions.engine import add_months, date_parts
+    rng = np.random.default_rng(7)
+    days = np.datetime64("1900-01-01") + rng.integers(0, 80_000, size=5000).astype("timedelta64[D]")
+    year, month, day = date_parts(days)
+    python = [d.tolist() for d in days]
+    assert [(int(y), int(m), int(d)) for y, m, d in zip(year, month, day)] == [(d.year, d.month, d.day) for d in python]
+    months = rng.integers(-30, 900, size=5000)
+    numpy_way = (days.astype("datetime64[M]") + months.astype("timedelta64[M]")).astype("datetime64[D]")
+    shifted = add_months(days, months)
+    assert (shifted.astype("datetime64[M]") == numpy_way.astype("datetime64[M]")).all()
+    assert (date_parts(shifted)[2] <= day).all()
