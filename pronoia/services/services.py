@@ -709,28 +709,3 @@ __all__ = [
     "protocol_number_take",
     "working_days_after",
 ]
-
-# Back-office writes, re-exported so callers find every write of applications here.
-from pronoia.services.casework import (  # noqa: E402
-    application_information_provide,
-    case_assign,
-    case_assign_automatically,
-    case_contact_record,
-    case_decide,
-    case_decision_confirm,
-    case_decision_return,
-    case_fail,
-    case_information_request,
-)
-
-__all__ += [
-    "application_information_provide",
-    "case_assign",
-    "case_assign_automatically",
-    "case_contact_record",
-    "case_decide",
-    "case_decision_confirm",
-    "case_decision_return",
-    "case_fail",
-    "case_information_request",
-]
