@@ -49,13 +49,13 @@ def _num(x: float) -> str:
 def _values_at(pack: dict[str, Parameter], name: str, dates: np.ndarray, trace: Trace, *, scale: bool):
     if name not in pack:
         raise ParameterError(code="pension_parameter_unknown", message=f"unknown parameter {name!r}", field=name)
-    values = pack[name].values
-    if any(v.is_scale != scale for v in values):
+    parameter = pack[name]
+    values = parameter.values
+    if (parameter.table is None) != scale or any(v.is_scale != scale for v in values):
         kind = "a scale" if scale else "a single value"
         raise ParameterError(code="pension_parameter_invalid", message=f"{name}: expected {kind} at every date", field=name)
-    starts = np.array([np.datetime64(v.in_force_from, "D") for v in values])
     dates = np.asarray(dates, dtype="datetime64[D]")
-    index = np.searchsorted(starts, dates, side="right") - 1
+    index = np.searchsorted(parameter.starts, dates, side="right") - 1
     if np.any(index < 0):
         first = dates[index < 0].min()
         raise ParameterError(code="pension_parameter_not_in_force",
@@ -69,9 +69,8 @@ def _values_at(pack: dict[str, Parameter], name: str, dates: np.ndarray, trace: 
 
 def parameter_vector(pack: dict[str, Parameter], name: str, dates: np.ndarray, trace: Trace) -> np.ndarray:
     """Float64 value of `name` in force at each date of `dates` (numpy datetime64[D])."""
-    values, index = _values_at(pack, name, dates, trace, scale=False)
-    table = np.array([float(v.value) for v in values], dtype=np.float64)
-    return table[index]
+    _, index = _values_at(pack, name, dates, trace, scale=False)
+    return pack[name].table[index]
 
 
 def _apply_per_version(values, index, x: np.ndarray, fn) -> np.ndarray:

@@ -12,6 +12,7 @@ increasing), read as a tuple of (threshold, number) float64 pairs. Scales serve 
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -64,6 +65,18 @@ class Parameter:
     description: str
     unit: str
     values: tuple[ParameterValue, ...]  # sorted by in_force_from
+
+    # Derived once per loaded parameter (the engine reads them for every evaluation).
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        return np.array([np.datetime64(v.in_force_from, "D") for v in self.values])
+
+    @functools.cached_property
+    def table(self) -> np.ndarray | None:
+        """Float64 values by version, None for scales."""
+        if any(v.is_scale for v in self.values):
+            return None
+        return np.array([float(v.value) for v in self.values], dtype=np.float64)
 
 
 def _fail(path: Path, name: str, message: str) -> ParameterError:
