@@ -102,7 +102,7 @@ class VerifyCodeView(View):
             declared = 0
         if declared > max_bytes + MULTIPART_OVERHEAD:
             # Refused before Django reads the body into a temporary file.
-            return self._render(request, document, form=_with_field_error(form, _("The file is larger than %(limit)s MB.") % {"limit": max_bytes // (1024 * 1024)}), status=413)
+            return self._render(request, document, form=_with_field_error(_("The file is larger than %(limit)s MB.") % {"limit": max_bytes // (1024 * 1024)}), status=413)
         form = VerifyFileForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._render(request, document, form=form, status=400)
@@ -110,11 +110,12 @@ class VerifyCodeView(View):
         data = file_read_capped(upload, max_bytes=max_bytes)
         verdict = document_file_verify(document, data, max_bytes=max_bytes)
         if verdict.outcome == REFUSED:
-            return self._render(request, document, form=_with_field_error(VerifyFileForm(), verdict.message), status=400)
+            return self._render(request, document, form=_with_field_error(verdict.message), status=400)
         return self._render(request, document, form=VerifyFileForm(), verdict=verdict)
 
 
-def _with_field_error(form: VerifyFileForm, message: str) -> VerifyFileForm:
+def _with_field_error(message: str) -> VerifyFileForm:
+    """A form showing `message` on the file field (the error summary links to it)."""
     bound = VerifyFileForm(data={}, files={})
     bound.is_valid()
     bound.errors.clear()
