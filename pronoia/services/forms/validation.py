@@ -219,19 +219,12 @@ def _upload_check(spec: FieldSpec, upload: Any) -> str | None:
     """None when the upload is of an accepted type and size, else a translated message."""
     if not isinstance(upload, UploadedFile):
         return _("“%(label)s” must be an uploaded file.") % {"label": spec.label_in()}
-    try:
-        from pronoia.documents.selectors import upload_sniff
-    except ImportError:
-        upload_sniff = None
-    if upload_sniff is not None:
-        message = upload_sniff(upload, accept=spec.accept, max_bytes=spec.max_bytes)
-        upload.seek(0)
-        # The reason says what is wrong with the file; the label says which question it answers.
-        return _("“%(label)s”: %(problem)s") % {"label": spec.label_in(), "problem": message} if message else None
-    # remove when documents.upload_sniff lands
-    from pronoia.services.forms.upload_fallback import upload_sniff_minimal
+    from pronoia.documents.selectors import upload_sniff  # type by content, size, hostile shapes
 
-    return upload_sniff_minimal(upload, accept=spec.accept, max_bytes=spec.max_bytes, label=spec.label_in())
+    message = upload_sniff(upload, accept=spec.accept, max_bytes=spec.max_bytes)
+    upload.seek(0)
+    # The reason says what is wrong with the file; the label says which question it answers.
+    return _("“%(label)s”: %(problem)s") % {"label": spec.label_in(), "problem": message} if message else None
 
 
 def _safe_filename(name: str) -> str:
