@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.utils import check_csrf
 
 from pronoia.accounts.permissions import CITIZEN_ROLES, api_roles_require
@@ -156,4 +157,4 @@ def my_application_submit(request: HttpRequest, payload: ApplicationIn):
         source="api",
         language=(get_language() or "en").split("-")[0],
     )
-    return 201, selectors.application_detail_for_person(actor=request.actor, person_id=person_id, application_id=application.pk)
+    return Status(201, selectors.application_detail_for_person(actor=request.actor, person_id=person_id, application_id=application.pk))
