@@ -8,7 +8,7 @@ DEMO_PERSONS ?= 10000
 DEMO_SEED ?= 1
 DEMO_COUNTRY ?= gr
 
-.PHONY: run test static migrate demo eid-provider chromium clean bench
+.PHONY: run test static migrate demo eid-provider chromium fonts clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,16 +42,23 @@ eid-provider:
 # Debian's Chromium for the end-to-end browser tests (Playwright never downloads a browser here) and
 # poppler's pdfsig, the independent check of signed certificates.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdfsig ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdfsig ] || [ ! -x /usr/bin/certutil ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libnss3-tools fonts-dejavu-core; \
 	  else \
-	    echo "Chromium or pdfsig is missing: run 'sudo apt-get install chromium poppler-utils' for the browser and signature tests (skipped without them, a failure with CI=true)."; \
+	    echo "Chromium, pdfsig, certutil or the DejaVu fonts are missing: run 'sudo apt-get install chromium poppler-utils libnss3-tools fonts-dejavu-core' for the browser and signature tests (skipped without them, a failure with CI=true)."; \
 	  fi; \
 	fi
 
+# DejaVu fonts: sealed documents print Greek, Cyrillic and Polish text (fonts-dejavu-core).
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; \
+	  else echo "The DejaVu fonts are missing: run 'sudo apt-get install fonts-dejavu-core' (or set PRONOIA_FONT_DIR) so documents can be issued."; fi; \
+	fi
+
 # bin/run-portal exports the demo eID accounts and starts the demo provider beside the portal.
-run: static demo eid-provider
+run: static demo eid-provider fonts
 	PRONOIA_DEMO=1 bin/run-portal
 
 # bin/run-tests installs the eID provider (npm ci) before pytest.

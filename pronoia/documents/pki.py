@@ -282,8 +282,12 @@ def _ocsp_get_to_post(app):
 
 def pki_serve(directory: Path | str, *, port: int, host: str = "127.0.0.1", service_url: str | None = None) -> None:
     """Serve the PKI's OCSP responder, CRLs, certificates and the TSA over HTTP until interrupted."""
+    import logging
+
     from werkzeug.serving import run_simple
 
+    # One line per OCSP/TSA request is noise beside the portal; failures still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("The test PKI serves on the loopback interface only.")
     app = pki_wsgi_app(directory, service_url=service_url or f"http://{host}:{port}")
