@@ -78,3 +78,16 @@ def test_command_refuses_bad_options(options):
     from django.core.management.base import CommandError
     with pytest.raises(CommandError):
         call_command("pension_project", country="gr", **{"from_year": 2026, "years": 5, **options}, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_latest_projection_selector():
+    from pronoia.pensions.selectors import pension_projection_latest
+    assert pension_projection_latest(country="gr") is None
+    out = io.StringIO()
+    call_command("pension_project", country="gr", from_year=2026, years=2, synthetic=500, seed=4, stdout=out, stderr=io.StringIO())
+    call_command("pension_project", country="gr", from_year=2027, years=3, synthetic=500, seed=4, stdout=out, stderr=io.StringIO())
+    latest = pension_projection_latest(country="gr")
+    assert latest.from_year == 2027 and latest.source == "synthetic:500:4" and len(latest.results["by_year"]) == 3
+    assert pension_projection_latest(country="pl") is None
+    assert "2027:" in out.getvalue()
