@@ -287,3 +287,37 @@ def test_a_correction_request_is_tracked_as_an_application_and_its_outcome_reach
     assert CorrectionRequest.objects.get(pk=correction.pk).status == "accepted"
     detail = application_detail_for_person(actor=citizen, person_id=person.pk, application_id=application.pk)
     assert detail["status"] == "issued" and detail["decision"]["outcome"] == "approve"
+
+
+def test_seed_000_work_outside_the_eu_from_request_to_the_document_in_the_file(funds, django_capture_on_commit_callbacks):
+    """The A1 form's non-EU choice: routed to international relations, handled with contacts abroad,
+    events at every stage, the temporary certificate first and the final document in the file."""
+    from pronoia.documents.selectors import documents_for_person
+    from pronoia.services.services import application_submit
+    from pronoia.services.tests.application_factories import A1, a1_answers
+
+    person = insured_person()
+    citizen = citizen_actor(person)
+    ir_user, ir = handler("international-relations")
+    with django_capture_on_commit_callbacks(execute=True):
+        application = application_submit(actor=citizen, service_code=A1, data=a1_answers(person), language="en")
+    assert application.unit == "international-relations" and application.assigned_to_id == ir_user.pk
+    kinds = {info.kind for info in documents_for_person(actor=citizen, person_id=person.pk)}
+    assert kinds == {"submission_receipt"}
+
+    case_contact_record(actor=ir, application_id=application.pk, counterpart_kind="foreign_employer", counterpart_name="Example Inc.", channel="email", contacted_on=timezone.localdate(), summary="Confirmed the posting dates.")
+    case_contact_record(actor=ir, application_id=application.pk, counterpart_kind="foreign_institution", counterpart_name="US Social Security Administration", counterpart_country="US", channel="post", contacted_on=timezone.localdate(), summary="Certificate of coverage agreed.")
+    case_decide(actor=ir, application_id=application.pk, outcome="approve", reasons="Covered by the Greek legislation during the posting (bilateral agreement).")
+
+    application.refresh_from_db()
+    assert application.status == "issued" and application.contacts.count() == 2
+    kinds = {info.kind for info in documents_for_person(actor=citizen, person_id=person.pk)}
+    assert kinds == {"submission_receipt", "decision"}
+    stages = list(DomainEvent.objects.filter(payload__application_id=application.pk).order_by("pk").values_list("name", "payload__to_status"))
+    assert stages == [
+        ("application.submitted", None),
+        ("application.status_changed", "in_review"),
+        ("application.status_changed", "approved"),
+        ("application.decided", None),
+        ("application.status_changed", "issued"),
+    ]

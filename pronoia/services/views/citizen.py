@@ -163,6 +163,6 @@ class MyApplicationDetailView(CitizenMixin, View):
 
 def _documents_url() -> str:
     try:
-        return reverse("documents:my_documents")
+        return reverse("documents:mine")
     except NoReverseMatch:  # the documents pages are helper A's; the link appears once they exist
         return ""
