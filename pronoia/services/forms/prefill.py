@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pronoia.accounts.access import person_data_access_check
+from pronoia.accounts.access import person_data_access_check, person_data_access_permits
 from pronoia.accounts.actors import Actor
 from pronoia.accounts.roles import DataCategory
 from pronoia.core.errors import NotFound
@@ -45,7 +45,8 @@ def form_prefill(definition: FormDefinition, *, actor: Actor, person_id: int, pu
     form_validate(..., prefilled=...) re-applies them whatever the client sends.
 
     Only values that pass the field's own schema are given (an over-long address is left for the
-    person to type). Raises PermissionDenied (from the access rule) when `actor` may not read them.
+    person to type). Raises PermissionDenied (from the access rule) when `actor` may not read the
+    person's identity; values from the insurance record are left out when the actor may not read it.
     """
     from pronoia.people.models import Person  # people has no selector by id; the access rule is checked first
 
@@ -61,7 +62,11 @@ def form_prefill(definition: FormDefinition, *, actor: Actor, person_id: int, pu
         if person is None:
             raise NotFound(code="person_not_found", message=_("There is no such person."))
         known.update(_person_values(person))
-    if any(source.startswith("insurance.") for source in sources):
+    # The insurance record only adds convenience (the last employer): an actor whose mandate does not
+    # cover it gets those questions empty instead of a refusal.
+    if any(source.startswith("insurance.") for source in sources) and person_data_access_permits(
+        actor, person_id=person_id, categories=[DataCategory.INSURANCE_RECORD], purpose=purpose
+    ):
         from pronoia.insurance.selectors import insurance_record_get
 
         person = person or Person.objects.filter(pk=person_id).first()

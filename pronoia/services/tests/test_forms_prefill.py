@@ -95,3 +95,20 @@ def test_prefilled_fields_are_read_only_on_the_page_and_on_the_server(person):
     assert result.cleaned["surname"] == "Παπαδοπούλου"
     assert result.cleaned["national_id"] == person.national_id
     assert result.cleaned["birth_date"] == "1961-04-02"
+
+
+def test_a_mandate_without_the_insurance_record_leaves_the_employer_empty(person, funds):
+    from pronoia.accounts.models import Mandate
+    from pronoia.insurance.tests.actors import representative_actor
+
+    InsurancePeriodFactory(person=person, employer=EmployerFactory(name="Harbour Logistics"))
+    representative = PersonFactory()
+    mandate = Mandate.objects.create(
+        principal_person=person, representative=representative, scope=["identity", "applications"],
+        valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2099, 12, 31),
+    )  # fmt: skip
+    values = form_prefill(form_definition_get("gr-a1-document"), actor=representative_actor(representative, mandate), person_id=person.pk)
+    assert values["national_id"] == person.national_id
+    assert "employer_name" not in values
+    # Identity is logged as read under the mandate; the record was not read at all.
+    assert list(DataAccessEntry.objects.filter(person_id=person.pk).values_list("categories", flat=True)) == ["identity"]
