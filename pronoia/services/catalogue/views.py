@@ -119,11 +119,16 @@ class ServiceDetailView(RoleRequiredMixin, View):
         )
 
 
+def _catalogue_base(request: HttpRequest) -> str:
+    """The portal's public address: linked-data identifiers must not depend on the Host header."""
+    return getattr(settings, "PRONOIA_PUBLIC_URL", "") or request.build_absolute_uri("/")
+
+
 class CpsvApJsonLdView(RoleRequiredMixin, View):
     allowed_roles = frozenset({ANYONE})
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        body = catalogue_jsonld(catalogue_services(), base=request.build_absolute_uri("/"))
+        body = catalogue_jsonld(catalogue_services(), base=_catalogue_base(request))
         return HttpResponse(body, content_type="application/ld+json; charset=utf-8")
 
 
@@ -131,5 +136,5 @@ class CpsvApTurtleView(RoleRequiredMixin, View):
     allowed_roles = frozenset({ANYONE})
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        body = catalogue_turtle(catalogue_services(), base=request.build_absolute_uri("/"))
+        body = catalogue_turtle(catalogue_services(), base=_catalogue_base(request))
         return HttpResponse(body, content_type="text/turtle; charset=utf-8")

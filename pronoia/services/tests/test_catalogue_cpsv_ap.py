@@ -73,7 +73,8 @@ def _jsonld_graph(body: bytes) -> Graph:
         return Graph().parse(data=body.decode("utf-8"), format="json-ld")
 
 
-def test_published_exports_conform_and_agree(client, shapes):
+def test_published_exports_conform_and_agree(client, shapes, settings):
+    settings.PRONOIA_PUBLIC_URL = "https://portal.example"
     turtle = client.get("/catalogue/cpsv-ap.ttl")
     jsonld = client.get("/catalogue/cpsv-ap.jsonld")
     assert turtle.status_code == 200 and turtle["Content-Type"] == "text/turtle; charset=utf-8"
@@ -83,5 +84,5 @@ def test_published_exports_conform_and_agree(client, shapes):
     assert from_turtle.isomorphic(from_jsonld)
     conforms, text = shacl_report(from_jsonld, shapes)
     assert conforms, text
-    # Services are identified by their public page on this portal.
-    assert (URIRef("http://testserver/services/gr-a1-document/"), RDF.type, CPSV.PublicService) in from_turtle
+    # Services are identified by their public page at the portal's public address (not the Host header).
+    assert (URIRef("https://portal.example/services/gr-a1-document/"), RDF.type, CPSV.PublicService) in from_turtle
