@@ -187,6 +187,9 @@ def world_build() -> World:
     ImportRowErrorFactory()
     DataQualityFlagFactory(person=principal)
     LinkageCandidateFactory()
+    from pronoia.services.tests.application_factories import application_make
+
+    application_make(principal)
     return World(principal, representative, administrator, user_person, employer, person_mandate, employer_mandate, correction)
 
 
