@@ -145,7 +145,7 @@ def insurance_history_spec(*, record: dict, code: str, protocol: str, issued_at:
                         for p in counted
                     ],
                     numeric=(5, 6),
-                    widths=(1.5, 1.5, 1.1, 2.4, 1.5, 0.8, 1.6),
+                    widths=(1.5, 1.5, 1.4, 2.3, 1.4, 1.1, 1.8),
                 )
             ],
         ),

@@ -120,6 +120,7 @@ def _styles():
         "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11, textColor=ink),
         "cell_right": ParagraphStyle("cell_right", fontName=FONT, fontSize=8.5, leading=11, textColor=ink, alignment=2),
         "cell_head": ParagraphStyle("cell_head", fontName=FONT_BOLD, fontSize=8.5, leading=11, textColor=ink),
+        "cell_head_right": ParagraphStyle("cell_head_right", fontName=FONT_BOLD, fontSize=8.5, leading=11, textColor=ink, alignment=2),
         "label": ParagraphStyle("label", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=ink),
     }
 
@@ -188,7 +189,7 @@ def pdf_render(spec: DocumentSpec) -> bytes:
             def cell(value: str, index: int) -> Paragraph:
                 return Paragraph(_text(value), styles["cell_right" if index in table.numeric else "cell"])
 
-            data = [[Paragraph(_text(h), styles["cell_head"]) for h in table.header]]
+            data = [[Paragraph(_text(h), styles["cell_head_right" if i in table.numeric else "cell_head"]) for i, h in enumerate(table.header)]]
             data += [[cell(v, i) for i, v in enumerate(row)] for row in table.rows]
             rl_table = RLTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
             rl_table.setStyle(

@@ -72,6 +72,7 @@ class VerifyCodeView(View):
         context = {
             "document": document_public_metadata(document),
             "display_code": display_code(document.verification_code),
+            "issued_at": document.issued_at,
             "form": form,
             "verdict": verdict,
             "max_megabytes": (max_bytes or settings.PRONOIA_VERIFY_MAX_BYTES) // (1024 * 1024),
