@@ -2,6 +2,7 @@
 and submitting one, validated by the same form definition as the page."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -138,22 +139,45 @@ def my_application(request: HttpRequest, application_id: int):
     return selectors.application_detail_for_person(actor=request.actor, person_id=_subject(request), application_id=application_id)
 
 
+def _submission_parse(request: HttpRequest) -> tuple[str, dict]:
+    """The {service, data} body, refused field by field in the user's language (not the framework's
+    English validation errors)."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise PronoiaError(code="body_invalid", message=_("Send a JSON object with “service” and “data”.")) from None
+    if not isinstance(body, dict):
+        raise PronoiaError(code="body_invalid", message=_("Send a JSON object with “service” and “data”."))
+    unknown = sorted(set(body) - {"service", "data"})
+    if unknown:
+        raise PronoiaError(code="field_unknown", message=_("Unknown field “%(name)s”.") % {"name": str(unknown[0])[:40]}, field=str(unknown[0])[:40])
+    service, data = body.get("service"), body.get("data")
+    if not isinstance(service, str) or not service.strip():
+        raise PronoiaError(code="service_required", message=_("Give the service's code as text, for example “gr-insurance-history-certificate”."), field="service")
+    if not isinstance(data, dict):
+        raise PronoiaError(code="data_invalid", message=_("Give the answers as a JSON object of field names and values."), field="data")
+    return service.strip(), data
+
+
 @router.post(
     "/me/applications",
     response={201: ApplicationDetailOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     url_name="my_application_submit",
     auth=citizen_write_auth,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": ApplicationIn.model_json_schema()}}}},
 )
-def my_application_submit(request: HttpRequest, payload: ApplicationIn):
-    """Apply for `service` with the form's answers in `data` (JSON, validated by the service's
-    form definition as the page is). 201 with the protocol number; field errors in `errors`."""
+def my_application_submit(request: HttpRequest):
+    """Apply for `service` with the form's answers in `data` (JSON body `{"service": code, "data": {...}}`,
+    validated by the service's form definition as the page is). 201 with the protocol number;
+    field errors in `errors`."""
     person_id = _subject(request)
-    if not payload.service or len(payload.service) > SERVICE_CODE_MAX_CHARS:
+    service, data = _submission_parse(request)
+    if len(service) > SERVICE_CODE_MAX_CHARS:
         raise PronoiaError(code="service_unknown", message=_("Choose a service of the catalogue."), field="service", status_code=404)
     application = application_submit(
         actor=request.actor,
-        service_code=payload.service,
-        data=payload.data,
+        service_code=service,
+        data=data,
         source="api",
         language=(get_language() or "en").split("-")[0],
     )

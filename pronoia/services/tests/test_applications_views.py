@@ -167,6 +167,23 @@ def test_api_refuses_bad_submissions_with_the_field(signed_in, person, payload, 
     assert not Application.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ("not json", "body_invalid", None),
+        ("[1, 2]", "body_invalid", None),
+        ('{"service": 5, "data": {}}', "service_required", "service"),
+        ('{"service": "gr-a1-document", "data": []}', "data_invalid", "data"),
+        ('{"service": "gr-a1-document", "data": {}, "admin": true}', "field_unknown", "admin"),
+    ],
+)
+def test_api_refuses_malformed_bodies_in_its_own_words(signed_in, body, code, field):
+    response = signed_in.post("/api/v1/me/applications", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == code and response.json()["field"] == field
+    assert not Application.objects.exists()
+
+
 def test_api_needs_a_signed_in_person(client, funds):
     assert client.get("/api/v1/me/applications").status_code == 401
     response = client.post("/api/v1/me/applications", json.dumps({"service": A1, "data": {}}), content_type="application/json")
