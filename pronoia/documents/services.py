@@ -37,6 +37,7 @@ from pronoia.people.models import Person
 PROTOCOL = re.compile(r"^\d{4}/\d{7}$")
 TEXT_MAX_CHARS = 4000
 SUMMARY_MAX_PAIRS = 60
+SUMMARY_VALUE_MAX_CHARS = 1000
 _FILENAME_STEMS = {
     DocumentKind.INSURANCE_HISTORY_CERTIFICATE: "insurance-history",
     DocumentKind.INSURANCE_STATUS_CERTIFICATE: "insurance-status",
@@ -67,7 +68,8 @@ def _protocol_check(protocol: str, *, required: bool) -> str:
 
 
 def _text_check(value: str, field: str, *, required: bool = True, max_chars: int = TEXT_MAX_CHARS) -> str:
-    value = str(value or "").strip()
+    # Browsers send textarea line breaks as CRLF.
+    value = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not value:
         raise PronoiaError(code="field_required", message=_("This field is required."), field=field)
     if len(value) > max_chars:
@@ -229,8 +231,17 @@ def _summary_check(summary: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for pair in summary:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise PronoiaError(code="summary_invalid", message=_("Each summary entry must be a (label, value) pair."), field="summary")
-        cleaned.append((_text_check(pair[0], "summary", max_chars=300), _text_check(pair[1], "summary", required=False, max_chars=1000)))
+        cleaned.append((_text_check(_printable(pair[0], 300), "summary", max_chars=300), _printable(pair[1], SUMMARY_VALUE_MAX_CHARS)))
     return cleaned
+
+
+def _printable(value, max_chars: int) -> str:
+    """Summary text as printed: newlines normalised, other control characters dropped, long
+    values shortened with an ellipsis (the summary repeats answers already validated by the form;
+    a receipt must not fail because an answer was long)."""
+    text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ord(ch) >= 32 or ch in "\n\t").strip()
+    return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
 
 
 def submission_receipt_issue(

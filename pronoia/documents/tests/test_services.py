@@ -46,7 +46,7 @@ BAD_RECEIPT_INPUT = [
     ({"summary": [("only label",)]}, "summary", "summary_invalid"),
     ({"summary": [("label", "value")] * 61}, "summary", "summary_invalid"),
     ({"summary": [("", "value")]}, "summary", "field_required"),
-    ({"summary": [("label", "v" * 1001)]}, "summary", "field_too_long"),
+    ({"summary": "label: value"}, "summary", "summary_invalid"),
     ({"person_id": 99999999}, "person_id", "person_not_found"),
 ]
 
@@ -61,6 +61,15 @@ def test_bad_receipt_input_is_refused_and_writes_nothing(overrides, field, code)
     assert not IssuedDocument.objects.exists() and not DomainEvent.objects.filter(name="document.ready").exists()
 
 
+def test_summary_text_is_printed_clean_and_long_answers_shortened():
+    from pronoia.documents.services import _summary_check
+
+    cleaned = _summary_check([("Reason\x07", "line one\r\nline two\x00"), ("Details", "x" * 1500), ("Empty", None)])
+    assert cleaned[0] == ("Reason", "line one\nline two")
+    assert len(cleaned[1][1]) == 1000 and cleaned[1][1].endswith("…")
+    assert cleaned[2] == ("Empty", "")
+
+
 def test_decision_rejects_empty_reasons_and_overlong_text():
     person = PersonFactory()
     base = dict(person_id=person.pk, language="en", protocol="2026/0000010", service_title="A1", outcome="Rejected", decided_by="Handler", decided_at=WHEN)
@@ -70,6 +79,18 @@ def test_decision_rejects_empty_reasons_and_overlong_text():
     with pytest.raises(PronoiaError) as refused:
         decision_document_issue(**base, reasons="x" * 4001)
     assert refused.value.code == "field_too_long"
+    with pytest.raises(PronoiaError) as refused:
+        decision_document_issue(**base, reasons="bell\x07")
+    assert refused.value.code == "field_control_characters"
+
+
+def test_decision_keeps_textarea_line_breaks(tmp_path):
+    person = person_with_history(periods=1)
+    info = decision_document_issue(
+        person_id=person.pk, language="en", protocol="2026/0000011", service_title="A1", outcome="Approved",
+        reasons="First line.\r\nSecond line.", decided_by="Handler", decided_at=WHEN,
+    )
+    assert IssuedDocument.objects.get(pk=info.id).kind == "decision"
 
 
 def test_issue_records_audit_and_event_and_the_document_is_listed():
