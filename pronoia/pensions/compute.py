@@ -13,6 +13,7 @@ from types import ModuleType
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pronoia.core.errors import PronoiaError
 from pronoia.pensions.cases import Case, case_parse
@@ -170,7 +171,7 @@ def cases_compute(cases: list[Case]) -> tuple[list[dict], Trace]:
     return results_for_rows(country, arrays, values), trace
 
 
-NOTICE = "This is a forecast, not a decision. The amount is decided only when you apply, on the record and the rules in force then."
+NOTICE = gettext_noop("This is a forecast, not a decision. The amount is decided only when you apply, on the record and the rules in force then.")
 
 
 def pension_compute(*, country: str, data, today: datetime.date) -> dict:

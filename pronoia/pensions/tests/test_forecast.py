@@ -125,3 +125,22 @@ def test_polish_and_bulgarian_records(client, funds):
         assert response.status_code == 200 and forecast["rows"], country
         assert forecast["currency"] == ("PLN" if country == "pl" else "EUR")
         assert any(r["eligible"] and Decimal(r["monthly_amount"]) > 0 for r in forecast["rows"])
+
+
+def test_representative_needs_the_pension_category_and_the_access_is_logged(funds):
+    from pronoia.accounts.models import Mandate
+    from pronoia.audit.models import DataAccessEntry
+    from pronoia.core.errors import PermissionDenied
+    from pronoia.insurance.tests.actors import representative_actor
+    from pronoia.pensions.forecast import WhatIf, pension_forecast_get
+
+    principal = _greek_worker()
+    representative = PersonFactory(country="gr")
+    narrow = Mandate.objects.create(principal_person=principal, representative=representative, scope=["insurance_record"], valid_from=datetime.date.today())
+    with pytest.raises(PermissionDenied):
+        pension_forecast_get(actor=representative_actor(representative, narrow), person=principal, what_if=WhatIf(), today=TODAY)
+    wide = Mandate.objects.create(principal_person=principal, representative=representative, scope=["insurance_record", "pension"], valid_from=datetime.date.today())
+    before = DataAccessEntry.objects.filter(person_id=principal.pk).count()
+    forecast = pension_forecast_get(actor=representative_actor(representative, wide), person=principal, what_if=WhatIf(), today=TODAY)
+    assert forecast["rows"]
+    assert DataAccessEntry.objects.filter(person_id=principal.pk).count() > before
