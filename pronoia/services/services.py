@@ -684,7 +684,7 @@ def _correction_request_write(*, actor: Actor, person_id: int, definition, clean
     except PermissionDenied:
         raise
     except PronoiaError as exc:
-        field = {"message": "explanation"}.get(exc.field or "", exc.field or "")
+        field = {"message": "explanation", "flag": "flag_id", "period": "period_id"}.get(exc.field or "", exc.field or "")
         raise ApplicationFormInvalid({field: [exc.message]}) from exc
 
 

@@ -197,3 +197,37 @@ def test_api_writes_need_the_csrf_token(person):
     client_sign_in_citizen(client, person)
     response = client.post("/api/v1/me/applications", json.dumps({"service": A1, "data": {}}), content_type="application/json")
     assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+
+
+# --- the correction service through its form -----------------------------------------------------
+
+
+def correction_answers(**overrides) -> dict:
+    data = {"problem": "wrong_days", "employer_concerned": "Example Construction Ltd", "explanation": "March 2011 shows 15 days; I worked 25.", "declaration": "true"}
+    data.update(overrides)
+    return data
+
+
+def test_the_correction_service_writes_the_correction_request_with_the_flag(signed_in, person):
+    from pronoia.insurance.models import CorrectionRequest
+
+    flag = DataQualityFlagFactory(person=person, code="conflicting_month", key="2011-03")
+    page = signed_in.get(f"/services/gr-insurance-data-correction/apply?flag_id={flag.pk}").content.decode()
+    assert f'value="{flag.pk}"' in page  # preselected by the link
+    response = signed_in.post("/services/gr-insurance-data-correction/apply", correction_answers(flag_id=str(flag.pk)))
+    assert response.status_code == 302
+    application = Application.objects.get()
+    correction = CorrectionRequest.objects.get()
+    assert application.correction_request_id == correction.pk and correction.flag_id == flag.pk
+    assert "I worked 25" in correction.message and "Example Construction Ltd" in correction.message
+    # The insurance page of the request shows its protocol.
+    assert application.protocol in signed_in.get(f"/my/insurance-record/corrections/{correction.pk}").content.decode()
+
+
+def test_the_correction_service_refuses_someone_elses_flag(signed_in, person):
+    from pronoia.insurance.models import CorrectionRequest
+
+    foreign = DataQualityFlagFactory(person=PersonFactory(), code="conflicting_month", key="2012-01")
+    response = signed_in.post("/services/gr-insurance-data-correction/apply", correction_answers(flag_id=str(foreign.pk)))
+    assert response.status_code == 400 and "not in your insurance record" in response.content.decode()
+    assert not Application.objects.exists() and not CorrectionRequest.objects.exists()

@@ -321,3 +321,20 @@ def test_seed_000_work_outside_the_eu_from_request_to_the_document_in_the_file(f
         ("application.decided", None),
         ("application.status_changed", "issued"),
     ]
+
+
+def test_oversized_texts_are_refused_with_their_field(funds):
+    application = application_make(insured_person())
+    _user, actor = handler()
+    assigned(application, actor)
+    with pytest.raises(PronoiaError) as caught:
+        case_information_request(actor=actor, application_id=application.pk, question="?" * 4001)
+    assert caught.value.code == "reason_too_long" and caught.value.field == "question"
+    with pytest.raises(PronoiaError) as caught:
+        case_decide(actor=actor, application_id=application.pk, outcome="approve", reasons="r" * 4001)
+    assert caught.value.field == "reasons"
+    with pytest.raises(PronoiaError) as caught:
+        case_fail(actor=actor, application_id=application.pk, reason="f" * 4001)
+    assert caught.value.field == "reason"
+    application.refresh_from_db()
+    assert application.status == "submitted" and not application.information_requests.exists()

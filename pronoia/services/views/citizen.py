@@ -67,16 +67,18 @@ class ApplyView(CitizenMixin, View):
             return render(request, self.template_name, context, status=403 if status == 200 and request.method == "POST" else status)
         definition = form_definition_get(service.form)
         prefilled = form_prefill(definition, actor=actor, person_id=self.subject_person_id())
-        shown = dict(values) if values is not None else {}
-        for key, value in prefilled.items():
-            shown[key] = value
-        context["form"] = form_context(definition, values=shown, errors=errors or {}, prefilled=prefilled)
+        # Errors about something that is not a question of the form are shown for the whole form.
+        shown_errors: dict[str, list[str]] = {}
+        for field, messages in (errors or {}).items():
+            shown_errors.setdefault(field if field in definition.by_name and field not in prefilled else "", []).extend(messages)
+        context["form"] = form_context(definition, values=values if values is not None else {}, errors=shown_errors, prefilled=prefilled)
         context["has_uploads"] = definition.has_uploads
         context["acting_for"] = actor.acting_for
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest, code: str) -> HttpResponse:
-        return self._render(request, self._service(code))
+        # Answers may be preselected by a link (e.g. ?flag_id=12 from a flag of the insurance record).
+        return self._render(request, self._service(code), values=request.GET)
 
     def post(self, request: HttpRequest, code: str) -> HttpResponse:
         service = self._service(code)
@@ -91,13 +93,13 @@ class ApplyView(CitizenMixin, View):
                 language=_language(),
             )
         except ApplicationFormInvalid as exc:
-            return self._render(request, service, values=request.POST.dict(), errors=exc.errors, status=400)
+            return self._render(request, service, values=request.POST, errors=exc.errors, status=400)
         except PermissionDenied as exc:
             if exc.code == "acr_too_low":
                 return self._render(request, service, status=403)
             raise
         except PronoiaError as exc:
-            return self._render(request, service, values=request.POST.dict(), errors={exc.field or "": [exc.message]}, status=exc.status_code)
+            return self._render(request, service, values=request.POST, errors={exc.field or "": [exc.message]}, status=exc.status_code)
         return HttpResponseRedirect(reverse("applications:confirmation", args=[application.pk]))
 
 
