@@ -40,25 +40,26 @@ class WhatIf:
     extra_period: Period | None = None
 
 
-def _record_periods(record: dict, country: str, on: datetime.date) -> list[Period]:
-    rate = Decimal("1")
-    if country == "bg":
-        rate = Decimal(str(parameter_at(pack_get("bg"), "bgn_per_eur", max(on, datetime.date(2026, 1, 1))).value))
-    periods = []
-    for p in record["periods"]:
-        if not p["counts"]:
-            continue
-        earnings = Decimal(p["earnings"])
-        if country == "bg" and p["currency"] == "BGN":
-            earnings = (earnings / rate).quantize(Decimal("0.01"))
-        periods.append(Period(datetime.date.fromisoformat(p["period_from"]), datetime.date.fromisoformat(p["period_to"]),
-                              int(p["days"]), earnings, p["insurance_type"]))
-    return periods
+def record_period(country: str, start: datetime.date, end: datetime.date, days: int, earnings: Decimal, currency: str, kind: str) -> Period:
+    """One counted period of an insurance record as the formulas' Period (bg: BGN converted to EUR,
+    the pack's currency since 1 January 2026)."""
+    if country == "bg" and currency == "BGN":
+        rate = Decimal(str(parameter_at(pack_get("bg"), "bgn_per_eur", datetime.date(2026, 1, 1)).value))
+        earnings = (earnings / rate).quantize(Decimal("0.01"))
+    return Period(start, end, int(days), earnings, kind)
 
 
-def _defaults(periods: list[Period], country: str, as_of: datetime.date) -> tuple[Decimal, float]:
-    """Future monthly earnings = average of the last 12 months on record; keep working full time
-    if the record has insurance in the last year, otherwise not."""
+def _record_periods(record: dict, country: str) -> list[Period]:
+    return [
+        record_period(country, datetime.date.fromisoformat(p["period_from"]), datetime.date.fromisoformat(p["period_to"]),
+                      p["days"], Decimal(p["earnings"]), p["currency"], p["insurance_type"])
+        for p in record["periods"] if p["counts"]
+    ]
+
+
+def future_defaults(periods: list[Period], country: str, as_of: datetime.date) -> tuple[Decimal, float]:
+    """Future monthly earnings = the last 12 months on record / 12; keep working full time if the
+    record has insurance in the last year, otherwise not. Shared by the page and the projection."""
     year_ago = as_of - datetime.timedelta(days=365)
     recent = [p for p in periods if p.end >= year_ago]
     if not recent:
@@ -73,13 +74,13 @@ def pension_forecast_get(*, actor: Actor, person: Person, what_if: WhatIf, today
     person_data_access_check(actor, person_id=person.pk, categories=[DataCategory.PENSION], purpose="pension forecast")
     record = insurance_record_get(actor=actor, person=person, purpose="pension forecast")
     country = person.country
-    periods = _record_periods(record, country, today)
+    periods = _record_periods(record, country)
     if what_if.extra_period is not None:
         periods.append(what_if.extra_period)
     periods.sort(key=lambda p: p.start)
     last_end = max((p.end for p in periods), default=None)
     as_of = max(today, last_end) if last_end else today
-    default_earnings, default_days = _defaults(periods, country, as_of)
+    default_earnings, default_days = future_defaults(periods, country, as_of)
     sex = what_if.sex or person.sex
     if sex not in ("F", "M"):
         raise PronoiaError(code="pension_sex_missing", field="sex", message=_("Choose the sex the pension rules should use: it is not in your record."))
@@ -91,7 +92,7 @@ def pension_forecast_get(*, actor: Actor, person: Person, what_if: WhatIf, today
         earnings_growth=what_if.earnings_growth,
         inflation=what_if.inflation,
     )
-    base = Case(country, person.birth_date, sex, as_of, tuple(periods), assumptions, _extra(country))
+    base = Case(country, person.birth_date, sex, as_of, tuple(periods), assumptions, case_extra_default(country))
     ages = [a for a in CLAIM_AGES]
     claim_dates = add_months(dates_array([person.birth_date] * len(ages)), [a * 12 for a in ages]).tolist()
     rows = [(age, claim) for age, claim in zip(ages, claim_dates) if claim >= as_of]
@@ -121,7 +122,7 @@ def pension_forecast_get(*, actor: Actor, person: Person, what_if: WhatIf, today
     }
 
 
-def _extra(country: str) -> dict:
+def case_extra_default(country: str) -> dict:
     if country == "gr":
         return {"residence_years": 40.0}
     if country == "pl":

@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from django.db.models import Max, Sum
-from django.db.models.functions import ExtractYear
 
 from pronoia.pensions.compute import CURRENCY, pack_get, population_evaluate
 from pronoia.pensions.engine import Trace
@@ -76,67 +74,57 @@ def population_synthetic(country: str, n: int, *, seed: int, as_of: datetime.dat
     return arrays, region, regions
 
 
-def population_from_db(country: str, *, as_of: datetime.date, growth: float = 0.02, inflation: float = 0.02) -> tuple[dict, np.ndarray, list[str]]:
-    """Everyone of `country` in the database with insurance periods, as input arrays.
+def population_from_db(country: str, *, as_of: datetime.date, growth: float = 0.02, inflation: float = 0.02,
+                       progress: Progress = lambda _: None) -> tuple[dict, np.ndarray, list[str]]:
+    """Everyone of `country` in the database with counted insurance periods, as input arrays built
+    by the same functions as the forecast page (forecast.record_period, forecast.future_defaults,
+    compute.case_row): a person gets here exactly the inputs their own forecast uses for the same
+    record date. Persons without a recorded sex are left out (the rules need it).
 
-    A bulk analytics read of the insurance tables (aggregates per person and year; no personal
-    data leaves this function): no per-person selector suits a whole population.
+    A bulk analytics read of the insurance tables, streamed in person order; no personal data
+    leaves this function (only the arrays of numbers the formulas need).
     """
     from pronoia.insurance.models import InsurancePeriod
-    from pronoia.people.models import Person
 
-    persons = list(Person.objects.filter(country=country, periods__isnull=False).distinct()
-                   .order_by("pk").values_list("pk", "birth_date", "sex"))
-    index = {pk: i for i, (pk, _, _) in enumerate(persons)}
-    n = len(persons)
-    arrays = _base(n, as_of, growth, inflation)
-    arrays["birth"] = np.array([b for _, b, _ in persons], dtype="datetime64[D]")
-    arrays["female"] = np.array([s == "F" for _, _, s in persons], dtype=bool)
-    counted = InsurancePeriod.objects.filter(person__country=country, duplicate_of__isnull=True).exclude(status=InsurancePeriod.Status.SUPERSEDED)
-    rows = counted.annotate(year=ExtractYear("period_from")).values("person_id", "year").annotate(days=Sum("days"), earnings=Sum("earnings"), last=Max("period_to"))
-    person_i, year, days, earnings, last = [], [], [], [], []
-    for r in rows.iterator(chunk_size=20_000):
-        person_i.append(index[r["person_id"]])
-        year.append(r["year"])
-        days.append(r["days"])
-        earnings.append(float(r["earnings"]))
-        last.append(r["last"])
-    person_i = np.array(person_i, dtype=np.int64)
-    year = np.array(year, dtype=np.int64)
-    days = np.array(days, dtype=np.float64)
-    earnings = np.array(earnings, dtype=np.float64)
-    if country == "bg":  # records in BGN; the pack is in EUR from 2026
-        earnings = earnings / float(parameter_at(pack_get("bg"), "bgn_per_eur", max(as_of, datetime.date(2026, 1, 1))).value)
-    rate = growth if country != "gr" else inflation
-    valorised = earnings * (1.0 + rate) ** np.maximum(as_of.year - year - 0.5, 0.0)
+    from pronoia.pensions.cases import Assumptions, Case
+    from pronoia.pensions.compute import case_row, rows_to_arrays
+    from pronoia.pensions.forecast import case_extra_default, future_defaults, record_period
 
-    def total(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(person_i[mask] if mask is not None else person_i, weights=values[mask] if mask is not None else values, minlength=n)
+    pack = pack_get(country)
+    counted = (InsurancePeriod.objects.filter(person__country=country, duplicate_of__isnull=True)
+               .exclude(status=InsurancePeriod.Status.SUPERSEDED).exclude(person__sex="")
+               .order_by("person_id", "period_from", "period_to", "pk")
+               .values_list("person_id", "person__birth_date", "person__sex", "period_from", "period_to", "days", "earnings",
+                            "currency", "insurance_type", "employer__region"))
+    rows, region_of = [], []
 
-    arrays["days_recorded"] = total(days)
-    last_year = year.max() if year.size else as_of.year
-    recent = year >= last_year
-    recent_days = total(days, recent)
-    recent_earnings = total(earnings, recent)
-    arrays["future_days_per_year"] = np.minimum(recent_days, DAYS_PER_YEAR[country])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        arrays["future_monthly_earnings"] = np.where(recent_days > 0, recent_earnings / 12.0, 0.0)
-    if country == "gr":
-        arrays["days_2002"], arrays["earnings_2002"] = total(days, year >= 2002), total(valorised, year >= 2002)
-        arrays["residence_years"] = np.full(n, 40.0)
-    elif country == "pl":
-        arrays["capital"] = total(valorised, year >= 1999) * float(parameter_at(pack_get("pl"), "pension_contribution_rate", as_of).value)
-    else:
-        arrays["days_1997"], arrays["earnings_1997"] = total(days, year >= 1997), total(valorised, year >= 1997)
-        arrays["individual_coefficient"] = np.full(n, np.nan)
-    # Region: of the employer of the person's latest period.
-    region_of: dict[int, str] = {}
-    for pk, region in counted.filter(employer__isnull=False).order_by("person_id", "period_to").values_list("person_id", "employer__region").iterator(chunk_size=20_000):
-        region_of[pk] = region or "?"
-    names = sorted(set(region_of.values()) | {"?"})
+    def flush(person: tuple, periods: list, region: str) -> None:
+        last_end = max(p.end for p in periods)
+        person_as_of = max(as_of, last_end)
+        earnings, days = future_defaults(periods, country, person_as_of)
+        assumptions = Assumptions(as_of=person_as_of, future_monthly_earnings=earnings, future_days_per_year=days,
+                                  earnings_growth=growth, inflation=inflation)
+        case = Case(country, person[1], person[2], person_as_of, tuple(periods), assumptions, case_extra_default(country))
+        rows.append(case_row(case, pack))
+        region_of.append(region or "?")
+        if len(rows) % 20_000 == 0:
+            progress(f"{len(rows)} persons read")
+
+    current, periods, region = None, [], ""
+    for person_id, birth, sex, start, end, days, earnings, currency, kind, employer_region in counted.iterator(chunk_size=20_000):
+        if current is not None and person_id != current[0]:
+            flush(current, periods, region)
+            periods, region = [], ""
+        current = (person_id, birth, sex)
+        periods.append(record_period(country, start, end, days, earnings, currency, kind))
+        if employer_region is not None:
+            region = employer_region  # of the latest period with an employer
+    if current is not None:
+        flush(current, periods, region)
+    arrays = rows_to_arrays(rows, country)
+    names = sorted(set(region_of) | {"?"})
     code = {name: i for i, name in enumerate(names)}
-    region = np.array([code[region_of.get(pk, "?")] for pk, _, _ in persons], dtype=np.int16)
-    return arrays, region, names
+    return arrays, np.array([code[r] for r in region_of], dtype=np.int16), names
 
 
 def population_project(country: str, arrays: dict, region: np.ndarray, region_names: list[str], *, from_year: int, years: int,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from pronoia.pensions.compute import population_evaluate
+from pronoia.pensions.compute import _money, population_evaluate
 from pronoia.pensions.engine import Trace
 from pronoia.pensions.models import PensionProjection
 from pronoia.pensions.population import population_from_db, population_project, population_synthetic
@@ -91,3 +91,28 @@ def test_latest_projection_selector():
     assert latest.from_year == 2027 and latest.source == "synthetic:500:4" and len(latest.results["by_year"]) == 3
     assert pension_projection_latest(country="pl") is None
     assert "2027:" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_person_in_the_database_projection_gets_the_amount_of_their_own_forecast(client, funds):
+    from decimal import Decimal
+
+    from pronoia.accounts.tests.factories import client_sign_in_citizen
+    from pronoia.insurance.tests.factories import InsurancePeriodFactory
+    from pronoia.people.tests.factories import PersonFactory
+    people = []
+    for i, birth in enumerate((datetime.date(1961, 6, 1), datetime.date(1963, 1, 10), datetime.date(1966, 9, 30))):
+        person = PersonFactory(country="gr", sex="MF"[i % 2], birth_date=birth)
+        for year in range(1995 + i, 2026):
+            InsurancePeriodFactory(person=person, period_from=datetime.date(year, 1, 1), period_to=datetime.date(year, 12, 31),
+                                   days=280 + i * 5, earnings=Decimal(15000 + 1000 * i + 37 * year))
+        people.append(person)
+    today = datetime.date.today()
+    arrays, _, _ = population_from_db("gr", as_of=today)
+    client_sign_in_citizen(client, people[1])
+    forecast = client.get("/my/pension-forecast").context["forecast"]
+    assert forecast["as_of"] == str(arrays["as_of"][1])
+    for row in forecast["rows"]:
+        population = {**arrays, "claim": np.full(3, np.datetime64(row["claim_date"]), dtype="datetime64[D]")}
+        values = population_evaluate("gr", population, Trace())
+        assert _money(values["monthly_amount"][1]) == row["monthly_amount"], row["age"]

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             source = f"synthetic:{synthetic}:{seed}"
         else:
             progress("reading the database")
-            arrays, region, names = population_from_db(country, as_of=as_of, growth=growth, inflation=inflation)
+            arrays, region, names = population_from_db(country, as_of=as_of, growth=growth, inflation=inflation, progress=progress)
             source = "database"
         result = population_project(country, arrays, region, names, from_year=from_year, years=years, progress=progress)
         seconds = time.perf_counter() - started
