@@ -231,3 +231,13 @@ def test_the_correction_service_refuses_someone_elses_flag(signed_in, person):
     response = signed_in.post("/services/gr-insurance-data-correction/apply", correction_answers(flag_id=str(foreign.pk)))
     assert response.status_code == 400 and "not in your insurance record" in response.content.decode()
     assert not Application.objects.exists() and not CorrectionRequest.objects.exists()
+
+
+def test_the_list_query_count_does_not_grow_with_applications(signed_in, person, django_assert_max_num_queries):
+    for _ in range(6):
+        application_make(person)
+    with django_assert_max_num_queries(15):
+        response = signed_in.get("/my/applications")
+    assert response.status_code == 200 and response.content.decode().count("/my/applications/") == 6
+    with django_assert_max_num_queries(15):
+        assert len(signed_in.get("/api/v1/me/applications").json()) == 6
