@@ -31,13 +31,12 @@ from django.utils.translation import gettext as _
 
 from pronoia.accounts.access import CASEWORK_ROLES, person_data_access_check, person_data_access_decide
 from pronoia.accounts.actors import Actor
-from pronoia.accounts.roles import Channel, DataCategory, Role
+from pronoia.accounts.roles import Channel, DataCategory
 from pronoia.audit.services import audit_record
 from pronoia.core.errors import NotFound, PermissionDenied, PronoiaError
 from pronoia.core.events import event_emit
 from pronoia.people.models import Person
 from pronoia.services.models import (
-    FINAL_STATUSES,
     Application,
     ApplicationDocument,
     ApplicationStatus,
