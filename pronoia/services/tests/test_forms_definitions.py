@@ -69,12 +69,6 @@ def _good() -> dict:
     return copy.deepcopy(json.loads((DEFINITIONS_DIR / "gr-a1-document.json").read_text(encoding="utf-8")))
 
 
-def _write(tmp_path, raw: dict):
-    path = tmp_path / f"{raw.get('name', 'broken')}.json"
-    path.write_text(json.dumps(raw), encoding="utf-8")
-    return path
-
-
 def _break(change) -> dict:
     raw = _good()
     change(raw)

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.http import QueryDict
 
+from pronoia.accounts.actors import ANONYMOUS
 from pronoia.accounts.roles import Role
 from pronoia.audit.models import DataAccessEntry
 from pronoia.core.errors import PermissionDenied, PronoiaError
@@ -14,7 +15,6 @@ from pronoia.insurance.tests.actors import person_actor, staff_actor
 from pronoia.insurance.tests.factories import InsurancePeriodFactory
 from pronoia.people.tests.factories import PersonFactory
 from pronoia.services.forms import PREFILL_PURPOSE, form_context, form_definition_get, form_prefill, form_validate
-from pronoia.accounts.actors import ANONYMOUS
 
 pytestmark = pytest.mark.django_db
 
