@@ -110,7 +110,8 @@ class ServiceDetailView(RoleRequiredMixin, View):
                 "processing_time": entry.processing_time_text.get(language),
                 "cost": entry.cost.description.get(language),
                 "cost_value": entry.cost.value,
-                "channels": [{"name": channel.name.get(language), "url": channel.url} for channel in entry.channels],
+                # The Apply button is the portal channel; the others are listed as alternatives.
+                "channels": [{"name": channel.name.get(language), "url": channel.url} for channel in entry.channels if channel.kind != "portal"],
                 "legal_resources": [{"title": law.title.get(language), "url": law.url} for law in entry.legal_resources],
                 "authority": {"name": entry.authority.name.get(language), "homepage": entry.authority.homepage},
                 "acr_label": ACR_LABELS[entry.handling.min_acr],

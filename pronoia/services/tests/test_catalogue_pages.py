@@ -66,6 +66,8 @@ def test_detail_page(client):
     assert "Free of charge." in html
     assert "https://www.efka.gov.gr/" in html
     assert "“substantial”" in html
+    other_ways = html.split("Other ways to apply")[1].split("Legal basis")[0]
+    assert "In person at a local branch of e-EFKA" in other_ways and "through this portal" not in other_ways
 
 
 def test_detail_page_in_greek(client):
