@@ -86,11 +86,13 @@ CASE_SCHEMA = {
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": CASE_SCHEMA}}}},
     summary="Compute a pension from submitted data (forecast, not a decision)",
 )
-def pension_compute_endpoint(request: HttpRequest, country: str):
+def pension_compute_endpoint(request: HttpRequest, country: str = ""):
+    if not country:  # our error shape naming the field, not the framework's 422
+        raise PronoiaError(code="pension_input_invalid", message=_("Give the country pack: ?country=gr, pl or bg."), field="country")
     if len(request.body) > MAX_BODY_BYTES:
         raise PronoiaError(code="pension_input_too_large", message=_("The request is too large."), status_code=413)
     try:
         data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: hostile nesting
         raise PronoiaError(code="pension_input_invalid", message=_("The request body is not valid JSON."), field="body") from None
     return pension_compute(country=country, data=data, today=timezone.localdate())

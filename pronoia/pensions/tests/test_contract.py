@@ -37,6 +37,7 @@ def test_cli_computes_a_case(tmp_path):
     ("xx", json.dumps(GR_CASE), "country"),
     ("gr", json.dumps({**GR_CASE, "periods": [{"from": "2002-01-01", "to": "2001-01-01", "days": 1}]}), "periods[0].to"),
     ("gr", "x" * (512 * 1024 + 10), "input"),
+    ("gr", "[" * 100_000 + "]" * 100_000, "input"),
 ])
 def test_cli_bad_input_exits_2_with_the_field(tmp_path, country, text, field):
     code, out, err = _cli(country, text, tmp_path)
@@ -63,6 +64,9 @@ def test_api_equals_cli(client, tmp_path):
     ("country=gr", json.dumps({**GR_CASE, "periods": [{"from": "2002-01-01", "to": "2002-12-31", "days": 400}]}), 400, "periods[0].days"),
     ("country=gr", json.dumps({**GR_CASE, "claim_date": None}), 400, "claim_date"),
     ("country=gr", json.dumps({"x": "y" * 600_000}), 413, None),
+    ("country=gr", "[" * 100_000 + "]" * 100_000, 400, "body"),
+    ("country=gr", json.dumps([1, 2]), 400, ""),
+    ("", json.dumps(GR_CASE), 400, "country"),
 ])
 def test_api_bad_input(client, query, body, status, field):
     response = client.post(f"/api/v1/pensions/compute?{query}", data=body, content_type="application/json")

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 raise PronoiaError(code="pension_input_too_large", message="The input is larger than 512 KiB.", field="input")
             try:
                 data = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting
                 raise PronoiaError(code="pension_input_invalid", message=f"The input is not valid JSON ({exc}).", field="input") from None
             result = pension_compute(country=country, data=data, today=timezone.localdate())
         except PronoiaError as exc:
