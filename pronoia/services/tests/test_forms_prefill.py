@@ -112,3 +112,12 @@ def test_a_mandate_without_the_insurance_record_leaves_the_employer_empty(person
     assert "employer_name" not in values
     # Identity is logged as read under the mandate; the record was not read at all.
     assert list(DataAccessEntry.objects.filter(person_id=person.pk).values_list("categories", flat=True)) == ["identity"]
+
+
+@pytest.mark.parametrize("country", ["gr", "pl", "bg"])
+def test_each_country_national_id_fits_its_forms(country):
+    # A pattern that rejected the country's real identifiers would silently ask for them again.
+    person = PersonFactory(country=country)
+    for kind in ("insurance-history-certificate", "insurance-status-certificate", "a1-document", "insurance-data-correction", "old-age-pension-application"):
+        values = form_prefill(form_definition_get(f"{country}-{kind}"), actor=person_actor(person), person_id=person.pk)
+        assert values["national_id"] == person.national_id, kind
