@@ -1,6 +1,8 @@
 """Document pages: the public verification page (by code or QR) and the citizen's documents."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -57,6 +59,20 @@ class VerifyStartView(View):
         else:
             form = VerificationCodeForm()
         return render(request, "documents/verify_start.html", {"form": form})
+
+
+class RootCertificateView(View):
+    """The test PKI's root certificate (public), to check a document's seal in other software."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from pronoia.documents.pki import PkiPaths
+
+        path = PkiPaths(Path(settings.PRONOIA_PKI_DIR)).root_pem
+        if not path.is_file():
+            raise Http404
+        response = HttpResponse(path.read_bytes(), content_type="application/x-pem-file")
+        response["Content-Disposition"] = 'attachment; filename="pronoia-test-root-ca.pem"'
+        return response
 
 
 class VerifyCodeView(View):

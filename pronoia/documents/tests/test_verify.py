@@ -156,3 +156,10 @@ def test_api_unknown_and_malformed_codes_are_404(client):
         response = client.get(f"/api/v1/verify/{code}")
         assert response.status_code == 404
         assert response.json()["code"] == "verification_code_unknown"
+
+
+def test_root_certificate_is_downloadable(client, pki_service):
+    response = client.get("/verify/root-certificate.pem")
+    assert response.status_code == 200
+    assert response.content == pki_service.root_pem.read_bytes()
+    assert response.content.startswith(b"-----BEGIN CERTIFICATE-----")
