@@ -40,6 +40,9 @@ class SealMaterial:
     other_certs: tuple
     tsa_url: str
     seal_subject: str
+    # Reused across calls (pyHanko supports that): it keeps the size-estimation token it fetched
+    # once, so each seal asks the TSA twice (signature and archive time stamps), not three times.
+    timestamper: object
 
 
 _material_lock = threading.Lock()
@@ -50,6 +53,7 @@ _material_cache: dict[tuple, SealMaterial] = {}
 
 def seal_material(directory: Path | str, *, service_url: str) -> SealMaterial:
     from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     paths = pki.PkiPaths(Path(directory))
@@ -75,6 +79,7 @@ def seal_material(directory: Path | str, *, service_url: str) -> SealMaterial:
             other_certs=(interm, tsa),
             tsa_url=pki.tsa_url(service_url),
             seal_subject=seal.subject.human_friendly,
+            timestamper=HTTPTimeStamper(pki.tsa_url(service_url), timeout=10),
         )
         _material_cache[key] = material
         return material
@@ -95,7 +100,6 @@ def seal_pdf(pdf: bytes, *, directory: Path | str, service_url: str, reason: str
     """`pdf` sealed at PAdES B-LTA; raises SealingError when the PKI or TSA cannot be reached."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
 
     material = seal_material(directory, service_url=service_url)
     meta = signers.PdfSignatureMetadata(
@@ -109,10 +113,9 @@ def seal_pdf(pdf: bytes, *, directory: Path | str, service_url: str, reason: str
         timestamp_field_name=TIMESTAMP_FIELD,
         validation_context=_validation_context(material, fetch=True),
     )
-    timestamper = HTTPTimeStamper(material.tsa_url, timeout=10)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        out = signers.sign_pdf(writer, meta, signer=material.signer, timestamper=timestamper)
+        out = signers.sign_pdf(writer, meta, signer=material.signer, timestamper=material.timestamper)
     except Exception as exc:  # pyHanko raises many kinds (TSA, fetch, validation); all mean "not sealed"
         raise SealingError(f"Sealing failed: {type(exc).__name__}: {exc}") from exc
     return out.getvalue()
