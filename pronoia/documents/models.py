@@ -30,7 +30,8 @@ class IssuedDocument(models.Model):
     protocol = models.CharField(max_length=20, blank=True)
     # Stored without separators, upper-case base32 of 15 random bytes (120 bits).
     verification_code = models.CharField(max_length=32, unique=True)
-    sha256 = models.CharField(max_length=64)
+    # Indexed: the verification page tells a holder which other document a file is.
+    sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveIntegerField()
     filename = models.CharField(max_length=120)
     file = models.FileField(upload_to="documents/issued/%Y/%m/", max_length=200)

@@ -2,7 +2,8 @@
 
 Two independent checks, both must pass for "authentic":
 1. the file's sha256 equals the one recorded when the document was issued (it is that document,
-   byte for byte);
+   byte for byte; a valid seal alone is not enough: bytes outside the signed ranges, such as data
+   appended after the last time stamp, change the hash but not the seal);
 2. the file's seal validates with pyHanko offline: integrity, a chain to the institution's test
    root, the signature time stamp, and the level reached (sealing.sealed_pdf_check).
 The file is only read into memory; nothing is stored.
@@ -19,7 +20,7 @@ from pronoia.documents import sealing, uploads
 from pronoia.documents.models import IssuedDocument
 
 AUTHENTIC = "authentic"
-OTHER_DOCUMENT = "other_document"      # sealed by us and intact, but not the document of this code
+OTHER_DOCUMENT = "other_document"      # another document we issued, intact: not the one of this code
 NOT_AUTHENTIC = "not_authentic"        # changed after sealing, or not sealed by the institution
 REFUSED = "refused"                    # not a PDF, empty or too large: not checked at all
 
@@ -71,7 +72,7 @@ def document_file_verify(document: IssuedDocument, data: bytes, *, max_bytes: in
     if verdict.sha256_matches and check.valid:
         verdict.outcome = AUTHENTIC
         verdict.message = _("Authentic: this file is the document issued with this code, and its seal is valid.")
-    elif check.valid:
+    elif check.valid and IssuedDocument.objects.filter(sha256=digest).exclude(pk=document.pk).exists():
         verdict.outcome = OTHER_DOCUMENT
         verdict.message = _(
             "This file carries a valid seal of the institution, but it is not the document issued with this code. "

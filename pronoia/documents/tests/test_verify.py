@@ -163,3 +163,35 @@ def test_root_certificate_is_downloadable(client, pki_service):
     assert response.status_code == 200
     assert response.content == pki_service.root_pem.read_bytes()
     assert response.content.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def _unsigned_pdf() -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "a look-alike without a seal")
+    page.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda pdf: b"%PDF-1.7\n" + bytes(range(256)) * 20,                       # junk after a PDF header
+        lambda pdf: pdf[: len(pdf) // 2],                                           # cut in half
+        lambda pdf: pdf.replace(b"/ByteRange", b"/ByteRangX"),                      # signature dictionary broken
+        lambda pdf: pdf.replace(b"startxref", b"startxreX"),                        # cross-reference lost
+        lambda pdf: _unsigned_pdf(),                                                # a PDF without any seal
+        lambda pdf: pdf + b"\n1 0 obj << /Type /Annot >> endobj\n%%EOF\n",        # bytes appended after sealing
+    ],
+    ids=["junk", "truncated", "byterange", "xref", "unsigned", "appended"],
+)
+def test_hostile_pdfs_are_not_authentic_and_never_crash(client, issued, make):
+    _person, info, pdf = issued
+    response = _post(client, info, make(pdf))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not authentic" in page and "govuk-panel--confirmation" not in page
