@@ -172,3 +172,19 @@ def test_staff_and_anonymous_cannot_open_my_documents(client):
     assert client.get(info.download_url).status_code in (302, 401, 403)
     client_sign_in_staff(client, staff_user("case_handler"))
     assert client.get("/my/documents").status_code == 403
+
+
+def test_my_documents_page_queries_do_not_grow_with_documents(client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = person_with_history(periods=1)
+    _receipt(person)
+    client_sign_in_citizen(client, person)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/my/documents").status_code == 200
+    for number in range(2, 5):
+        _receipt(person, protocol=f"2026/000002{number}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/my/documents")
+    assert response.content.decode().count("Download PDF") == 4
