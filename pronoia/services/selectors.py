@@ -27,6 +27,8 @@ from pronoia.services.models import (
 
 S = ApplicationStatus
 QUEUE_PAGE_SIZE = 50
+# A case waiting for the person's answer is not the institution's delay.
+OVERDUE_STATUSES = frozenset(OPEN_STATUSES - {S.INFORMATION_REQUESTED})
 
 
 def _service(code: str):
@@ -262,7 +264,7 @@ def case_queue(*, actor: Actor, filters: QueueFilters) -> QuerySet[Application]:
     elif filters.assigned == "none":
         queryset = queryset.filter(assigned_to__isnull=True)
     if filters.overdue:
-        queryset = queryset.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        queryset = queryset.filter(status__in=OVERDUE_STATUSES, due_at__lt=timezone.now())
     return queryset
 
 
@@ -281,7 +283,7 @@ def case_queue_page(*, actor: Actor, filters: QueueFilters, page: int = 1) -> di
             "status_label": str(S(application.status).label),
             "submitted_at": application.submitted_at,
             "due_at": application.due_at,
-            "overdue": bool(application.due_at and application.due_at < now and application.status in OPEN_STATUSES),
+            "overdue": bool(application.due_at and application.due_at < now and application.status in OVERDUE_STATUSES),
             "assigned_to": application.assigned_to.get_username() if application.assigned_to else "",
             "awaiting_second_approval": application.approval_state == ApprovalState.AWAITING,
             "returned_by_person": application.status == S.INFORMATION_PROVIDED,

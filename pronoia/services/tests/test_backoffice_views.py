@@ -62,9 +62,11 @@ def test_the_overdue_view_shows_only_open_cases_past_their_deadline(case, funds)
     Application.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
     closed = application_make(insured_person())
     Application.objects.filter(pk=closed.pk).update(due_at=timezone.now() - dt.timedelta(days=1), status="issued")
+    waiting = application_make(insured_person())  # waits for the person's answer
+    Application.objects.filter(pk=waiting.pk).update(due_at=timezone.now() - dt.timedelta(days=1), status="information_requested")
     client, _user = staff_client(Role.SUPERVISOR)
     page = client.get("/staff/cases/overdue?unit=").content.decode()
-    assert late.protocol in page and case.protocol not in page and closed.protocol not in page
+    assert late.protocol in page and case.protocol not in page and closed.protocol not in page and waiting.protocol not in page
 
 
 def test_opening_a_case_is_logged_with_the_case_as_purpose(case):
