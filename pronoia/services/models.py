@@ -77,6 +77,8 @@ class Application(models.Model):
     failure_reason = models.TextField(blank=True)
     # Blocking data-quality flags found when an automatic service could not decide at once.
     blocking_flag_ids = models.JSONField(default=list, blank=True)
+    # ... or records that may be the person's, waiting for a linkage review.
+    blocked_by_linkage_review = models.BooleanField(default=False)
     # A correction request of the insurance file tracked as this application (R-FILE-3).
     correction_request = models.OneToOneField(
         "insurance.CorrectionRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="application"

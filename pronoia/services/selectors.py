@@ -62,6 +62,8 @@ def next_step_text(application: Application) -> str:
     status = application.status
     if status == S.SUBMITTED and application.blocking_flag_ids:
         return _("Your insurance record has problems that must be corrected before the certificate can be issued. Ask for a correction; a handler will also check your application.")
+    if status == S.SUBMITTED and application.blocked_by_linkage_review:
+        return _("Some records that may be yours are waiting for staff to check whom they belong to. A handler will issue the certificate after that check; you do not need to apply again.")
     if status == S.SUBMITTED:
         return _("Waiting for a handler. We aim to decide by %(date)s.") % {"date": due} if due else _("Waiting for a handler.")
     if status == S.IN_REVIEW:

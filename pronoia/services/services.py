@@ -565,7 +565,8 @@ def application_automatic_decide(*, actor: Actor, application_id: int) -> Applic
         with transaction.atomic():
             application = _application_locked(application_id)
             application.blocking_flag_ids = [flag.pk for flag in problems["flags"]]
-            application.save(update_fields=["blocking_flag_ids", "updated_at"])
+            application.blocked_by_linkage_review = problems["linkage_reviews"] > 0
+            application.save(update_fields=["blocking_flag_ids", "blocked_by_linkage_review", "updated_at"])
             _audit(application, SYSTEM, "application_automatic_blocked", flag_ids=application.blocking_flag_ids, linkage_reviews=problems["linkage_reviews"])
         case_assign_automatically(application_id=application.pk)
         return application

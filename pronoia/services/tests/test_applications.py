@@ -171,8 +171,13 @@ def test_blocking_flags_keep_the_certificate_for_review_and_name_the_flags(funds
 def test_records_waiting_for_a_linkage_review_block_the_certificate(funds):
     person = insured_person()
     LinkageCandidateFactory(person=person)
-    application = application_submit(actor=citizen_actor(person), service_code=HISTORY, data=history_answers(person), language="en")
-    assert application.status == "submitted" and application.blocking_flag_ids == []
+    actor = citizen_actor(person)
+    application = application_submit(actor=actor, service_code=HISTORY, data=history_answers(person), language="en")
+    assert application.status == "submitted" and application.blocking_flag_ids == [] and application.blocked_by_linkage_review
+    from pronoia.services.selectors import application_detail_for_person
+
+    detail = application_detail_for_person(actor=actor, person_id=person.pk, application_id=application.pk)
+    assert "waiting for staff to check" in detail["next_step"]
 
 
 def test_resolved_flags_do_not_block(funds):
