@@ -142,8 +142,9 @@ def _issue(
     directory, service_url = pki_location()
     material = sealing.seal_material(directory, service_url=service_url)
     digest = hashlib.sha256(sealed).hexdigest()
-    label = protocol.replace("/", "-") if protocol else f"{issued_at:%Y%m%d}"
-    filename = f"{_FILENAME_STEMS[kind]}-{label}-{code[:6].lower()}.pdf"
+    # Named by application and time, never by any part of the code (the code must stay unguessable).
+    label = f"{protocol.replace('/', '-')}-{issued_at:%Y%m%d}" if protocol else f"{issued_at:%Y%m%d-%H%M%S}"
+    filename = f"{_FILENAME_STEMS[kind]}-{label}.pdf"
     # A random stored name (never derived from personal data) in the storage backend.
     stored_name = default_storage.save(f"documents/issued/{issued_at:%Y/%m}/{secrets.token_hex(16)}.pdf", ContentFile(sealed))
     try:

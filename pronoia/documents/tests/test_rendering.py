@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 
@@ -59,7 +60,7 @@ def test_greek_certificate_has_greek_names_and_greek_number_format(tmp_path):
     # Greek formats: 14.250,50 (en would print 14,250.50); dates as d/m/Y.
     assert "14.250,50" in text and "14,250.50" not in text
     assert "01/01/2015" in text
-    assert filename.startswith("insurance-history-2026-0000001-") and filename.endswith(".pdf")
+    assert re.fullmatch(r"insurance-history-2026-0000001-\d{8}\.pdf", filename)
 
 
 @pytest.mark.django_db
