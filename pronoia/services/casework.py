@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pronoia.accounts.access import person_data_access_check
 from pronoia.accounts.actors import Actor
@@ -91,7 +92,7 @@ def _open_require(application: Application) -> None:
 def _review_enter(application: Application, who: Who) -> None:
     """A handler's first action (or one after the person answered) moves the case into review."""
     if application.status in (S.SUBMITTED, S.INFORMATION_PROVIDED):
-        reason = _("The handler started the review.") if application.status == S.SUBMITTED else _("The handler resumed the review with the answer.")
+        reason = gettext_noop("The handler started the review.") if application.status == S.SUBMITTED else gettext_noop("The handler resumed the review with the answer.")
         _status_change(application, S.IN_REVIEW, who=who, reason=reason)
 
 
@@ -215,7 +216,7 @@ def application_information_provide(*, actor: Actor, application_id: int, answer
     request.answered_by_label = who.label
     request.answered_at = timezone.now()
     request.save(update_fields=["answer", "answered_by_label", "answered_at"])
-    _status_change(application, S.INFORMATION_PROVIDED, who=who, reason=_("The person answered the question."), information_request_id=request.pk, files=len(files))
+    _status_change(application, S.INFORMATION_PROVIDED, who=who, reason=gettext_noop("The person answered the question."), information_request_id=request.pk, files=len(files))
     return request
 
 

@@ -174,7 +174,9 @@ def _detail_dict(actor: Actor, application: Application, *, document_links: bool
             "at": change.at.isoformat(),
             "at_text": timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M"),
             "by": _by_label(change.actor_role, change.actor_label),
-            "reason": change.reason,
+            # The system's own reasons are stored in English (gettext_noop) and shown translated;
+            # a handler's text has no catalogue entry and is shown as written.
+            "reason": _(change.reason) if change.reason else "",
         }
         for change in application.status_changes.all()
     ]

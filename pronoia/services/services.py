@@ -28,6 +28,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pronoia.accounts.access import CASEWORK_ROLES, person_data_access_check, person_data_access_decide
 from pronoia.accounts.actors import Actor
@@ -457,7 +458,7 @@ def _application_insert(*, actor: Actor, person_id: int, service, form_name: str
         actor_label=who.label,
         actor_role=who.role,
         at=now,
-        reason=_("Application submitted"),
+        reason=gettext_noop("Application submitted"),
         details={"mandate_id": application.acting_mandate_id, "channel": actor.channel},
     )
     _audit(application, who, "application_submitted", mandate_id=application.acting_mandate_id, service_code=service.code, request_id=actor.request_id)
@@ -573,10 +574,10 @@ def application_automatic_decide(*, actor: Actor, application_id: int) -> Applic
     try:
         with transaction.atomic():
             application = _application_locked(application_id)
-            _status_change(application, S.APPROVED, who=SYSTEM, reason=_("No blocking problems in the insurance file: approved at once."))
+            _status_change(application, S.APPROVED, who=SYSTEM, reason=gettext_noop("No blocking problems in the insurance file: approved at once."))
             info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=certificate_language(application), protocol=application.protocol)
             document_link(application, info, role=ApplicationDocument.Role.OUTPUT)
-            _status_change(application, S.ISSUED, who=SYSTEM, reason=_("The certificate was issued."), document_id=info.id)
+            _status_change(application, S.ISSUED, who=SYSTEM, reason=gettext_noop("The certificate was issued."), document_id=info.id)
     except PronoiaError as exc:
         logger.exception("automatic certificate of %s failed", application.protocol)
         with transaction.atomic():
@@ -599,9 +600,9 @@ def application_output_issue(*, actor: Actor, application: Application, who: Who
         info = _automatic_issuer(kind)(actor=actor, person_id=application.person_id, language=certificate_language(application), protocol=application.protocol)
         document_link(application, info, role=ApplicationDocument.Role.OUTPUT)
         document_id = info.id
-        reason = _("The certificate was issued.")
+        reason = gettext_noop("The certificate was issued.")
     else:
-        reason = _("The decision document was issued.")
+        reason = gettext_noop("The decision document was issued.")
     _status_change(application, S.ISSUED, who=who, reason=reason, document_id=document_id)
 
 
