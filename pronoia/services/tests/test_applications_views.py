@@ -241,3 +241,13 @@ def test_the_list_query_count_does_not_grow_with_applications(signed_in, person,
     assert response.status_code == 200 and response.content.decode().count("/my/applications/") == 6
     with django_assert_max_num_queries(15):
         assert len(signed_in.get("/api/v1/me/applications").json()) == 6
+
+
+def test_an_accepted_upload_is_stored_and_linked_to_the_application(signed_in, person):
+    from pronoia.services.tests.test_backoffice import PDF
+
+    contract = SimpleUploadedFile("posting contract.pdf", PDF, content_type="application/pdf")
+    response = signed_in.post(f"/services/{A1}/apply", {**a1_answers(person), "contract": contract})
+    assert response.status_code == 302
+    upload = Application.objects.get().uploads.get()
+    assert upload.field == "contract" and upload.filename.endswith(".pdf") and upload.information_request_id is None
