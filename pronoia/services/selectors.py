@@ -87,12 +87,24 @@ def _documents_by_id(actor: Actor, person_id: int) -> dict[int, object]:
     return {info.id: info for info in documents_for_person(actor=actor, person_id=person_id)}
 
 
+def _document_title(kind: str, role: str) -> str:
+    """What the document is, in plain words (the kinds of docs/e-services-contracts.md)."""
+    titles = {
+        "submission_receipt": _("Certificate of submission"),
+        "insurance_history_certificate": _("Insurance history certificate"),
+        "insurance_status_certificate": _("Certificate of insurance status"),
+        "decision": _("Decision"),
+        "a1_document": _("A1 document"),
+    }
+    return str(titles.get(kind) or ApplicationDocument.Role(role).label)
+
+
 def _document_dict(link: ApplicationDocument, infos: dict[int, object]) -> dict:
     info = infos.get(link.document_id)
     return {
         "id": link.document_id,
         "role": link.role,
-        "role_label": str(ApplicationDocument.Role(link.role).label),
+        "role_label": _document_title(link.kind, link.role),
         "kind": link.kind,
         "filename": link.filename,
         "download_url": getattr(info, "download_url", ""),
