@@ -56,7 +56,8 @@ class CaseQueueView(StaffMixin, View):
 
         actor = request.actor
         units = selectors.case_units()
-        services = {service.code: service.title() for service in catalogue_services()}
+        # Each country pack has the same services: the country tells them apart.
+        services = {service.code: f"{service.title()} ({service.country.upper()})" for service in catalogue_services()}
         unit = request.GET.get("unit", actor.unit if actor.unit in units else "")
         service = request.GET.get("service", "")
         status = request.GET.get("status", "open")
