@@ -142,3 +142,13 @@ def test_ipv6_clients_are_keyed_by_their_64_network(settings):
     assert client_address(request_from("2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::/64"
     assert client_address(request_from("2001:db8:1:2:bbbb::2")) == "2001:db8:1:2::/64"
     assert client_address(request_from("::ffff:192.0.2.5")) == "192.0.2.5"
+
+
+def test_the_configured_rules_limit_the_public_verification_page_before_the_api():
+    from config.settings import security
+
+    def rule_for(path: str) -> str:
+        return next(rule["name"] for rule in security.PRONOIA_RATE_LIMITS if any(path.startswith(prefix) for prefix in rule["prefixes"]))
+
+    assert rule_for("/verify/ABCD") == "verify" and rule_for("/api/v1/verify/ABCD") == "verify"
+    assert rule_for("/api/v1/me/applications") == "api" and rule_for("/sign-in/demo") == "login"

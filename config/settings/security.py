@@ -14,6 +14,7 @@ Imported at the end of base.py. Production is the same code with these environme
                               paths, as LIMIT/SECONDS; default 60/300
   PRONOIA_RATE_LIMIT_API      the same for /api/; default 300/60
   PRONOIA_RATE_LIMITS         0 switches rate limiting off (default on)
+  PRONOIA_RATE_LIMIT_VERIFY   requests per window on the public verification page, "30/60"
   PRONOIA_CSP_REPORT_URI      where browsers report policy violations (none by default)
   REDIS_URL                   when set, the cache (rate-limit counters) is Redis; otherwise memory
                               of each process (fine for the single-process embedded portal)
@@ -130,8 +131,11 @@ PRONOIA_RATE_LIMITS_ENABLED = env_flag("PRONOIA_RATE_LIMITS", True)
 PRONOIA_PROXY_COUNT = int(os.environ.get("PRONOIA_PROXY_COUNT", "0"))
 _login_limit, _login_window = _rate("PRONOIA_RATE_LIMIT_LOGIN", "60/300")
 _api_limit, _api_window = _rate("PRONOIA_RATE_LIMIT_API", "300/60")
+# The public verification page: codes have 120 bits, but checking uploaded files costs CPU.
+_verify_limit, _verify_window = _rate("PRONOIA_RATE_LIMIT_VERIFY", "30/60")
 # Checked in order; the first rule whose prefix matches the path applies.
 PRONOIA_RATE_LIMITS = [
     {"name": "login", "prefixes": ["/sign-in", "/staff/login", "/staff/otp", "/staff/reauth", "/admin/login"], "limit": _login_limit, "window": _login_window},
+    {"name": "verify", "prefixes": ["/verify/", "/api/v1/verify/"], "limit": _verify_limit, "window": _verify_window},
     {"name": "api", "prefixes": ["/api/"], "limit": _api_limit, "window": _api_window},
 ]

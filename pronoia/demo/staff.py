@@ -30,6 +30,8 @@ DEMO_STAFF_ACCOUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("demo-auditor", (Role.AUDITOR,)),
 )
 DEMO_DEVICE_NAME = "demo authenticator"
+# The demo case handler works in every unit, so new applications are assigned to them automatically.
+DEMO_HANDLER_UNITS = ("insurance-records", "benefits", "international-relations")
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ def demo_staff_users_ensure() -> list[DemoStaffCredential]:
             user.is_staff = user.is_active = True
             user.save(update_fields=["password", "is_staff", "is_active"])
         for role in roles:
-            if not RoleAssignment.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
-                RoleAssignment.objects.create(user=user, role=role, unit="Demo")
+            for unit in DEMO_HANDLER_UNITS if role == Role.CASE_HANDLER else ("Demo",):
+                if not RoleAssignment.objects.filter(user=user, role=role, unit=unit, revoked_at__isnull=True).exists():
+                    RoleAssignment.objects.create(user=user, role=role, unit=unit)
         key_hex = base64.b32decode(entry["totp_secret"]).hex()
         device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
         if device is None:

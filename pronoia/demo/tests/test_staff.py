@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from pronoia.accounts.models import RoleAssignment
-from pronoia.demo.staff import DEMO_STAFF_USERNAME, demo_staff_user_ensure, demo_staff_users_ensure
+from pronoia.demo.staff import DEMO_HANDLER_UNITS, DEMO_STAFF_USERNAME, demo_staff_user_ensure, demo_staff_users_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,10 @@ def test_demo_staff_accounts_have_roles_passwords_and_totp_secrets_kept_private(
     assert (tmp_path / "demo_staff.json").stat().st_mode & 0o077 == 0
     # Created once: the same secrets and no duplicate roles on the next run.
     assert demo_staff_users_ensure() == credentials
-    assert RoleAssignment.objects.count() == 5
+    # One assignment per role, the case handler's once per unit (automatic assignment needs units).
+    assert RoleAssignment.objects.count() == 4 + len(DEMO_HANDLER_UNITS)
+    handler_units = set(RoleAssignment.objects.filter(user__username="demo-handler").values_list("unit", flat=True))
+    assert handler_units == set(DEMO_HANDLER_UNITS)
     assert demo_staff_user_ensure() == (DEMO_STAFF_USERNAME, by_name["demo-admin"].password)
 
 

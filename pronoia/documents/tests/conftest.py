@@ -1,7 +1,5 @@
-"""The test PKI service for this app's tests (the root conftest may load the same plugin for all)."""
-from pronoia.documents.testing import _pki_settings, pki_service  # noqa: F401
-
-import pytest  # noqa: E402
+"""Storage for this app's tests (the test PKI service comes from the root conftest)."""
+import pytest
 
 
 @pytest.fixture(autouse=True)
