@@ -23,6 +23,9 @@ class Command(BaseCommand):
             f"Citizens sign in with the demo eID: open {base}/sign-in, choose \"Demo eID\", search any",
             "synthetic person by name or national identifier, pick a level of assurance and sign in.",
             f"(The demo eID provider runs on http://127.0.0.1:{settings.PRONOIA_EID_DEMO_PORT}; every person is synthetic.)",
+            f"Your insurance history certificate: {base}/services/ → Insurance history certificate → Apply; it is issued",
+            f"at once, sealed with the TEST ONLY PKI (var/pki), and anyone can check it at {base}/verify/.",
+            f"Applications are handled by staff at {base}/staff/cases/ (user demo-handler below).",
         ]
         if roles:
             lines.append("To try acting for someone or an employer's page, sign in with the demo eID as:")
