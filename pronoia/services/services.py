@@ -410,7 +410,7 @@ def application_submit(
             ApplicationUpload.objects.create(application=application, upload_id=info.id, field=field, filename=getattr(info, "filename", "")[:200])
 
     # After commit, outside the protocol lock: sealing PDFs takes time.
-    application_receipt_ensure(application_id=application.pk)
+    receipt_ensure_or_retry_later(application_id=application.pk)
     if service.handling.automatic and application.unit == service.handling.unit:
         application_automatic_decide(actor=actor, application_id=application.pk)
     else:
@@ -515,6 +515,18 @@ def application_receipt_ensure(*, application_id: int) -> ApplicationDocument | 
                 return document_link(application, info, role=ApplicationDocument.Role.RECEIPT)
         except IntegrityError:  # issued twice at once: keep the first
             return ApplicationDocument.objects.filter(application_id=application_id, role=ApplicationDocument.Role.RECEIPT).first()
+
+
+def receipt_ensure_or_retry_later(*, application_id: int) -> ApplicationDocument | None:
+    """The certificate of submission now; when sealing is unavailable (the time-stamp authority
+    overloaded or down), a background task tries again with backoff and the application page says
+    the certificate is being prepared. The submission itself never fails for it."""
+    receipt = application_receipt_ensure(application_id=application_id)
+    if receipt is None:
+        from pronoia.services.tasks import application_receipt_retry
+
+        application_receipt_retry(application_id)
+    return receipt
 
 
 # --- the automatic path -----------------------------------------------------------------------
@@ -644,7 +656,7 @@ def correction_application_open(*, actor: Actor, correction) -> Application | No
     def after_commit() -> None:
         from pronoia.services.casework import case_assign_automatically
 
-        application_receipt_ensure(application_id=application_id)
+        receipt_ensure_or_retry_later(application_id=application_id)
         case_assign_automatically(application_id=application_id)
 
     transaction.on_commit(after_commit)
@@ -704,6 +716,7 @@ __all__ = [
     "application_submit",
     "application_transition",
     "application_receipt_ensure",
+    "receipt_ensure_or_retry_later",
     "application_automatic_decide",
     "blocking_problems_for_person",
     "correction_application_open",

@@ -251,3 +251,37 @@ def test_working_days_skip_weekends():
     assert working_days_after(friday, 1) == dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
     assert working_days_after(friday, 5) == dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
     assert working_days_after(friday, 0) == friday
+
+
+def test_an_unavailable_seal_never_fails_the_submission_and_the_receipt_follows_in_the_background(funds, monkeypatch):
+    from pronoia.documents import services as documents_services
+
+    real_issue = documents_services.submission_receipt_issue
+    calls = []
+
+    def overloaded_once(**kwargs):
+        calls.append(kwargs["protocol"])
+        if len(calls) == 1:
+            raise PronoiaError(code="seal_unavailable", message="The document could not be sealed right now.")
+        return real_issue(**kwargs)
+
+    monkeypatch.setattr(documents_services, "submission_receipt_issue", overloaded_once)
+    person = insured_person()
+    application = application_submit(actor=citizen_actor(person), service_code=A1, data=a1_answers(person), language="en")
+
+    # The first try failed; the Huey task (immediate in tests) tried again and issued it.
+    assert calls == [application.protocol, application.protocol]
+    assert application.documents.filter(role=ApplicationDocument.Role.RECEIPT).count() == 1
+
+
+def test_while_the_seal_stays_unavailable_the_application_stands_without_a_receipt(funds, monkeypatch):
+    from pronoia.documents import services as documents_services
+
+    def unavailable(**kwargs):
+        raise PronoiaError(code="seal_unavailable", message="The document could not be sealed right now.")
+
+    monkeypatch.setattr(documents_services, "submission_receipt_issue", unavailable)
+    person = insured_person()
+    application = application_submit(actor=citizen_actor(person), service_code=A1, data=a1_answers(person), language="en")
+    assert Application.objects.filter(pk=application.pk, status="submitted").exists()
+    assert not application.documents.filter(role=ApplicationDocument.Role.RECEIPT).exists()
