@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pronoia.accounts.actors import Actor
 from pronoia.audit.services import audit_record
@@ -187,41 +188,39 @@ def _event_emit(document: IssuedDocument) -> None:
     )
 
 
-def insurance_history_certificate_issue(*, actor: Actor, person_id: int, language: str, protocol: str) -> IssuedDocumentInfo:
-    """The person's insurance history certificate, sealed; the record is read under `actor`'s access rights."""
+def _record_certificate_issue(*, actor: Actor, person_id: int, language: str, protocol: str, kind: str, purpose: str, spec) -> IssuedDocumentInfo:
+    """A certificate built from the person's insurance record, read under `actor`'s access rights
+    for `purpose`; `spec(record=, code=, protocol=, issued_at=, language=)` lays it out."""
     from pronoia.insurance.selectors import insurance_record_get
 
     language = _language_check(language)
     protocol = _protocol_check(protocol, required=False)
     person = _person(person_id)
     with translation.override(language):
-        record = insurance_record_get(actor=actor, person=person, purpose=_("Issue an insurance history certificate"))
+        record = insurance_record_get(actor=actor, person=person, purpose=str(purpose))
     return _issue(
-        kind=DocumentKind.INSURANCE_HISTORY_CERTIFICATE,
+        kind=kind,
         person=person,
         language=language,
         protocol=protocol,
-        build=lambda code, at: content.insurance_history_spec(record=record, code=code, protocol=protocol, issued_at=at, language=language),
+        build=lambda code, at: spec(record=record, code=code, protocol=protocol, issued_at=at, language=language),
         actor_label=actor.username,
+    )
+
+
+def insurance_history_certificate_issue(*, actor: Actor, person_id: int, language: str, protocol: str) -> IssuedDocumentInfo:
+    """The person's insurance history certificate, sealed."""
+    return _record_certificate_issue(
+        actor=actor, person_id=person_id, language=language, protocol=protocol, kind=DocumentKind.INSURANCE_HISTORY_CERTIFICATE,
+        purpose=gettext_lazy("Issue an insurance history certificate"), spec=content.insurance_history_spec,
     )
 
 
 def insurance_status_certificate_issue(*, actor: Actor, person_id: int, language: str, protocol: str) -> IssuedDocumentInfo:
     """The person's certificate of insurance status (insured now or not, the latest period), sealed."""
-    from pronoia.insurance.selectors import insurance_record_get
-
-    language = _language_check(language)
-    protocol = _protocol_check(protocol, required=False)
-    person = _person(person_id)
-    with translation.override(language):
-        record = insurance_record_get(actor=actor, person=person, purpose=_("Issue a certificate of insurance status"))
-    return _issue(
-        kind=DocumentKind.INSURANCE_STATUS_CERTIFICATE,
-        person=person,
-        language=language,
-        protocol=protocol,
-        build=lambda code, at: content.insurance_status_spec(record=record, code=code, protocol=protocol, issued_at=at, language=language),
-        actor_label=actor.username,
+    return _record_certificate_issue(
+        actor=actor, person_id=person_id, language=language, protocol=protocol, kind=DocumentKind.INSURANCE_STATUS_CERTIFICATE,
+        purpose=gettext_lazy("Issue a certificate of insurance status"), spec=content.insurance_status_spec,
     )
 
 
