@@ -41,9 +41,9 @@
         var target = document.getElementById(ids[k]);
         if (target && !target.hidden) { expanded = true; }
       }
-      if (controls[j].type === "radio" || controls[j].type === "checkbox") {
-        controls[j].setAttribute("aria-expanded", controls[j].checked && expanded ? "true" : "false");
-      } else {
+      // ARIA allows aria-expanded on a select (combobox) but not on radios and checkboxes; those
+      // keep aria-controls only, as GOV.UK Frontend's conditional reveal does since v5.
+      if (controls[j].type !== "radio" && controls[j].type !== "checkbox") {
         controls[j].setAttribute("aria-expanded", expanded ? "true" : "false");
       }
     }
