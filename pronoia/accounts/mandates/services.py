@@ -45,6 +45,19 @@ def _user_ref(actor: Actor):
     return get_user_model()(pk=actor.user_id) if actor.user_id is not None else None
 
 
+def _mandate_audit(actor: Actor, action: str, *, mandate_id: int, person_id: int | None, **data) -> None:
+    """One audit event about a mandate, by the actor, with the request it came from."""
+    audit_record(
+        action=action,
+        object_type="mandate",
+        object_id=mandate_id,
+        actor=_user_ref(actor),
+        actor_label=actor.username,
+        person_id=person_id,
+        data={**data, "request_id": actor.request_id},
+    )
+
+
 def _scope_clean(scope: Iterable[str], allowed: frozenset[str]) -> list[str]:
     if isinstance(scope, str):
         scope = [scope]
@@ -149,21 +162,16 @@ def mandate_grant(
         valid_to=valid_to,
         granted_by_id=actor.user_id,
     )
-    audit_record(
-        action="mandate_granted",
-        object_type="mandate",
-        object_id=mandate.pk,
-        actor=_user_ref(actor),
-        actor_label=actor.username,
+    _mandate_audit(
+        actor,
+        "mandate_granted",
+        mandate_id=mandate.pk,
         person_id=mandate.principal_person_id,
-        data={
-            "principal_employer_id": employer_id,
-            "representative_id": representative.pk,
-            "scope": scope_values,
-            "valid_from": valid_from.isoformat(),
-            "valid_to": valid_to.isoformat(),
-            "request_id": actor.request_id,
-        },
+        principal_employer_id=employer_id,
+        representative_id=representative.pk,
+        scope=scope_values,
+        valid_from=valid_from.isoformat(),
+        valid_to=valid_to.isoformat(),
     )
     return mandate
 
@@ -190,14 +198,13 @@ def mandate_revoke(*, actor: Actor, mandate_id: int, employer_id: int | None = N
     mandate.revoked_at = timezone.now()
     mandate.revoked_by_id = actor.user_id
     mandate.save(update_fields=["revoked_at", "revoked_by"])
-    audit_record(
-        action="mandate_revoked",
-        object_type="mandate",
-        object_id=mandate.pk,
-        actor=_user_ref(actor),
-        actor_label=actor.username,
+    _mandate_audit(
+        actor,
+        "mandate_revoked",
+        mandate_id=mandate.pk,
         person_id=mandate.principal_person_id,
-        data={"principal_employer_id": mandate.principal_employer_id, "representative_id": mandate.representative_id, "request_id": actor.request_id},
+        principal_employer_id=mandate.principal_employer_id,
+        representative_id=mandate.representative_id,
     )
     return mandate
 
@@ -221,14 +228,13 @@ def mandate_act_for_start(*, actor: Actor, session: SessionBase, mandate_id: int
     if mandate.valid_to is not None and mandate.valid_to < today:
         raise PermissionDenied(code="mandate_expired", message=_("This mandate ended on %(date)s.") % {"date": mandate.valid_to.isoformat()})
     session[SESSION_ACTING_MANDATE_KEY] = mandate.pk
-    audit_record(
-        action="mandate_act_for_started",
-        object_type="mandate",
-        object_id=mandate.pk,
-        actor=_user_ref(actor),
-        actor_label=actor.username,
+    _mandate_audit(
+        actor,
+        "mandate_act_for_started",
+        mandate_id=mandate.pk,
         person_id=mandate.principal_person_id,
-        data={"principal_employer_id": mandate.principal_employer_id, "representative_id": actor.person_id, "request_id": actor.request_id},
+        principal_employer_id=mandate.principal_employer_id,
+        representative_id=actor.person_id,
     )
     return mandate
 
@@ -238,12 +244,9 @@ def mandate_act_for_stop(*, actor: Actor, session: SessionBase) -> None:
     mandate_id = session.pop(SESSION_ACTING_MANDATE_KEY, None)
     if mandate_id is None:
         return
-    audit_record(
-        action="mandate_act_for_stopped",
-        object_type="mandate",
-        object_id=mandate_id,
-        actor=_user_ref(actor),
-        actor_label=actor.username,
+    _mandate_audit(
+        actor,
+        "mandate_act_for_stopped",
+        mandate_id=mandate_id,
         person_id=actor.acting_for.principal_person_id if actor.acting_for else None,
-        data={"request_id": actor.request_id},
     )
