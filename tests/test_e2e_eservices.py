@@ -10,62 +10,34 @@ session cookie of a signed-in citizen or staff member.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from pronoia.accounts.tests.factories import client_sign_in_citizen, client_sign_in_staff, staff_user
+from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
 from pronoia.documents.tests.factories import person_with_history
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("data_access_log_purgeable")]
 
 
-@contextlib.contextmanager
-def browser_open():
-    """Headless Chromium; open it after the test's database objects exist (Playwright runs an event
-    loop in this thread, and Django refuses ORM calls while one runs)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture(autouse=True)
 def _chromium_required():
-    if not CHROMIUM.exists():
-        message = "the browser tests need Debian's chromium at /usr/bin/chromium (`make chromium`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def session_cookie(client: Client, live_server) -> dict:
-    return {"name": django_settings.SESSION_COOKIE_NAME, "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": live_server.url}
+    tools_or_skip("the e-services browser journeys")
 
 
 def test_request_the_certificate_download_it_and_verify_it(live_server, tmp_path):
     person = person_with_history(periods=4, given_name="Ελένη", surname="Νικολάου")
     citizen = Client()
     client_sign_in_citizen(citizen, person, loa="high")
-    with browser_open() as browser:
+    with chromium_open() as browser:
         certificate_journey(browser, live_server, tmp_path, person, citizen)
 
 
 def certificate_journey(browser, live_server, tmp_path, person, citizen) -> None:
     context = browser.new_context(accept_downloads=True)
-    context.add_cookies([session_cookie(citizen, live_server)])
+    context.add_cookies([session_cookie(citizen, live_server.url)])
     page = context.new_page()
 
     assert page.goto(f"{live_server.url}/services/").status == 200
@@ -112,13 +84,13 @@ def test_correction_request_decided_by_a_handler_and_seen_by_the_citizen(live_se
     handler = staff_user("case_handler", username="handler-e2e", unit="insurance-records")
     staff = Client()
     client_sign_in_staff(staff, handler, fresh=True)
-    with browser_open() as browser:
+    with chromium_open() as browser:
         correction_journey(browser, live_server, citizen, staff)
 
 
 def correction_journey(browser, live_server, citizen, staff) -> None:
     citizen_page = browser.new_context().new_page()
-    citizen_page.context.add_cookies([session_cookie(citizen, live_server)])
+    citizen_page.context.add_cookies([session_cookie(citizen, live_server.url)])
     assert citizen_page.goto(f"{live_server.url}/my/insurance-record").status == 200
     citizen_page.get_by_role("link", name=re.compile("Request a correction")).first.click()
     citizen_page.locator("#message").fill("I worked the whole year: 12 days of December are missing from this period.")
@@ -129,7 +101,7 @@ def correction_journey(browser, live_server, citizen, staff) -> None:
     assert protocol, citizen_page.locator("main").inner_text()
 
     staff_page = browser.new_context().new_page()
-    staff_page.context.add_cookies([session_cookie(staff, live_server)])
+    staff_page.context.add_cookies([session_cookie(staff, live_server.url)])
     assert staff_page.goto(f"{live_server.url}/staff/cases/").status == 200
     staff_page.get_by_role("link", name=protocol.group(0)).click()
     staff_page.wait_for_url(re.compile(r".*/staff/cases/\d+$"))

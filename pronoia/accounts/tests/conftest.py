@@ -158,6 +158,29 @@ def provider_process_ready(process: subprocess.Popen, issuer: str, log: Path, ke
     pytest.fail(f"eid-provider {key} did not answer within 20 s: {log.read_text(errors='replace')}")
 
 
+def demo_provider_start(settings, out: Path, *, portal_port: int, extra_redirect_uris: tuple[str, ...] = ()) -> subprocess.Popen:
+    """The demo-mode provider as `make run` starts it (accounts and configuration written by
+    `demo_eid_accounts` into `out`), on a free port that becomes the issuer of the first provider in
+    settings. Another test worker can take the port before node binds it: then another is tried."""
+    from django.core.management import call_command
+
+    from pronoia.accounts.eid.oidc import metadata_cache_clear
+
+    node_ready_or_skip()
+    for _attempt in range(5):
+        settings.PRONOIA_EID_PROVIDERS = [{**settings.PRONOIA_EID_PROVIDERS[0], "issuer": f"http://127.0.0.1:{free_port()}"}]
+        metadata_cache_clear()
+        call_command("demo_eid_accounts", out=out, portal_port=portal_port)
+        config_path = out / "config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["clients"][0]["redirect_uris"].extend(extra_redirect_uris)
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        process = provider_process_start(config_path, out / "server.log")
+        if provider_process_ready(process, config["issuer"], out / "server.log", "demo"):
+            return process
+    pytest.fail("the demo eID provider found no free port in 5 tries")
+
+
 def provider_setting(running: RunningProvider, key_file: Path, **overrides) -> dict:
     return {
         "key": running.key,

@@ -3,55 +3,26 @@ as a synthetic person and lands on their insurance record (live server + demo-mo
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-from pathlib import Path
-
 import pytest
-import requests
-from django.core.management import call_command
 
 from pronoia.accounts.eid.oidc import metadata_cache_clear
-from pronoia.accounts.tests.conftest import EID_PROVIDER_DIR, free_port, node_ready_or_skip
+from pronoia.accounts.tests.conftest import demo_provider_start, node_ready_or_skip
+from pronoia.core.browser_testing import chromium_launch, tools_or_skip
 from pronoia.people.tests.factories import PersonFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def chromium_or_skip() -> None:
-    if not CHROMIUM.exists():
-        message = "the browser test needs Debian's chromium at /usr/bin/chromium (`make test` installs it as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture
 def demo_provider(settings, live_server, tmp_path):
     """The demo-mode provider configured by `demo_eid_accounts` for the live server's port."""
-    chromium_or_skip()
+    tools_or_skip("the eID browser test")
     node_ready_or_skip()
-    port = free_port()
-    settings.PRONOIA_EID_PROVIDERS = [{**settings.PRONOIA_EID_DEMO_PROVIDER, "issuer": f"http://127.0.0.1:{port}", "private_key_file": str(tmp_path / "rp-key.json")}]
+    settings.PRONOIA_EID_PROVIDERS = [{**settings.PRONOIA_EID_DEMO_PROVIDER, "private_key_file": str(tmp_path / "rp-key.json")}]
     settings.PRONOIA_RATE_LIMITS_ENABLED = False
-    metadata_cache_clear()
 
     def start():
-        call_command("demo_eid_accounts", out=tmp_path, portal_port=int(live_server.url.rsplit(":", 1)[1]))
-        with (tmp_path / "server.log").open("wb") as log:
-            process = subprocess.Popen(["node", str(EID_PROVIDER_DIR / "server.mjs"), str(tmp_path / "config.json")], stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1).status_code == 200:
-                    return process
-            except requests.RequestException:
-                time.sleep(0.1)
-        process.kill()
-        pytest.fail((tmp_path / "server.log").read_text())
+        return demo_provider_start(settings, tmp_path, portal_port=int(live_server.url.rsplit(":", 1)[1]))
 
     processes = []
     yield lambda: processes.append(start()) or processes[-1]
@@ -72,7 +43,7 @@ def test_sign_in_through_the_demo_eid_and_see_the_record(demo_provider, live_ser
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = chromium_launch(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{base}/", wait_until="domcontentloaded")

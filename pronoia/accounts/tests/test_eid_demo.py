@@ -10,7 +10,7 @@ import requests
 from django.core.management import CommandError, call_command
 
 from pronoia.accounts.eid.oidc import metadata_cache_clear
-from pronoia.accounts.tests.conftest import free_port, node_ready_or_skip, provider_process_ready, provider_process_start
+from pronoia.accounts.tests.conftest import demo_provider_start, free_port, node_ready_or_skip
 from pronoia.people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,20 +61,8 @@ def test_the_demo_providers_page_searches_persons_and_signs_in_as_one(demo_setti
     node_ready_or_skip()
     wanted = PersonFactory(surname="Νικολάου", given_name="Ελένη", surname_latin="Nikolaou", given_name_latin="Eleni")
     other = PersonFactory(surname="Γεωργίου", given_name="Νίκος", surname_latin="Georgiou", given_name_latin="Nikos")
-    # The port chosen by the fixture may be taken by another test worker before node binds it: try another.
-    for _attempt in range(5):
-        call_command("demo_eid_accounts", out=tmp_path / "out", portal_port=80)
-        config = json.loads((tmp_path / "out" / "config.json").read_text())
-        config["clients"][0]["redirect_uris"].append("http://testserver/sign-in/demo/callback")
-        (tmp_path / "out" / "config.json").write_text(json.dumps(config))
-        issuer = config["issuer"]
-        process = provider_process_start(tmp_path / "out" / "config.json", tmp_path / "out" / "server.log")
-        if provider_process_ready(process, issuer, tmp_path / "out" / "server.log", "demo"):
-            break
-        demo_settings.PRONOIA_EID_PROVIDERS = [{**demo_settings.PRONOIA_EID_PROVIDERS[0], "issuer": f"http://127.0.0.1:{free_port()}"}]
-        metadata_cache_clear()
-    else:
-        pytest.fail("the demo eID provider found no free port in 5 tries")
+    process = demo_provider_start(demo_settings, tmp_path / "out", portal_port=80, extra_redirect_uris=("http://testserver/sign-in/demo/callback",))
+    issuer = demo_settings.PRONOIA_EID_PROVIDERS[0]["issuer"]
     try:
         browser = requests.Session()
         location = client.get("/sign-in/demo")["Location"]

@@ -5,9 +5,7 @@ http://localhost:<port> (WebAuthn accepts localhost as a secure origin, not 127.
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -15,9 +13,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp_webauthn.models import WebAuthnCredential
 
 from pronoia.accounts.models import StaffSignInFailure
+from pronoia.core.browser_testing import chromium_launch, tools_or_skip
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery staple"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -25,20 +22,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.fixture
 def passkey_site(settings, live_server):
-    if not CHROMIUM.exists():
-        message = "the passkey browser test needs Debian's chromium at /usr/bin/chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    tools_or_skip("the passkey browser test")
     assert live_server.url.startswith("http://localhost:"), live_server.url
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
     settings.PRONOIA_RATE_LIMITS_ENABLED = False
     return live_server.url
-
-
-def _browser(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
 
 def _virtual_authenticator(context, page) -> tuple[object, str]:
@@ -103,7 +92,7 @@ def test_passkey_enrolment_sign_in_and_reauth_in_a_real_browser(passkey_site):
     TOTPDevice.objects.filter(user=user).delete()  # no second factor yet: enrolment is forced
     base = passkey_site
     with sync_playwright() as playwright:
-        browser = _browser(playwright)
+        browser = chromium_launch(playwright)
         try:
             context = browser.new_context()
             page = context.new_page()
@@ -164,7 +153,7 @@ def test_a_passkey_of_another_account_is_refused_and_counted(passkey_site):
     TOTPDevice.objects.filter(user=owner).delete()
     base = passkey_site
     with sync_playwright() as playwright:
-        browser = _browser(playwright)
+        browser = chromium_launch(playwright)
         try:
             context = browser.new_context()
             page = context.new_page()
