@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "pronoia.pensions",
     "pronoia.documents",
     "pronoia.services",
+    "pronoia.notifications",
     "pronoia.demo",
 ]
 
@@ -208,3 +209,5 @@ from .eid import *  # noqa: E402,F401,F403
 from .staff_auth import *  # noqa: E402,F401,F403
 from .security import *  # noqa: E402,F401,F403
 from .documents import *  # noqa: E402,F401,F403
+from .notifications import *  # noqa: E402,F401,F403
+from .contact import *  # noqa: E402,F401,F403

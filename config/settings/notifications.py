@@ -1,0 +1,1 @@
+"""Notifications: channels, simulators, retries (environment variables documented here)."""
