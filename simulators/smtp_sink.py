@@ -8,8 +8,9 @@ duplicate (it is still answered 250, as a relay would, so duplicates are visible
 
 State API (HTTP JSON on the api port):
     GET  /_sim/state                      {"received": n, "duplicates": d, "faults": {...}}
-    GET  /_sim/messages?message_id=ID&…   the messages with these Message-IDs (any number of them),
+    GET  /_sim/messages?message_id=ID&…   the messages with these Message-IDs,
                                           or ?to=ADDRESS, or all (?limit=N, newest last)
+    POST /_sim/messages/search            {"message_ids": [...]}: the same for a whole batch
     POST /_sim/reset                      forget every message and clear the faults
     POST /_sim/faults                     {"delay_seconds": 2.5, "refuse": {"addr@x": "550 5.1.1 No such user"},
                                            "refuse_all": "451 4.3.0 Try again later"}
@@ -109,6 +110,13 @@ def api_build(state: SinkState) -> web.Application:
         except ValueError:
             raise json_error(400, "limit must be a number") from None
         return web.json_response({"messages": messages[-limit:]})
+
+    @routes.post("/_sim/messages/search")
+    async def messages_search(request: web.Request) -> web.Response:
+        ids = (await json_body(request)).get("message_ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise json_error(400, "message_ids must be a list of strings")
+        return web.json_response({"messages": [state.by_message_id[i] for i in ids if i in state.by_message_id]})
 
     @routes.post("/_sim/reset")
     async def reset(request: web.Request) -> web.Response:

@@ -1,0 +1,154 @@
+"""E-mail over SMTP: one connection per batch, the Message-ID made from the reference.
+
+The Message-ID `<reference@domain>` is what makes a resend recognisable. SMTP cannot be asked
+whether a relay already took a message, so reconciliation uses the relay's message search
+(`NOTIFICATIONS_EMAIL_TRACKING_URL`): the local SMTP sink has one (`simulators.smtp_sink`); a
+production relay needs an equivalent (a message-tracking API, or its delivery events indexed by
+Message-ID). Before sending a batch the adapter asks it once for all the batch's Message-IDs and
+skips those already taken, so a retry after a crash does not make a second e-mail. Without a
+tracking URL there is no lookup, and an in-doubt e-mail may be sent twice.
+
+Statuses: accepted by the relay (250) → delivered (no receipts come back over SMTP); a refused
+recipient 5xx → permanent failure, 4xx → temporary failure; timeouts and unreachable relay →
+temporary failure (retried); anything else the relay says → technical failure.
+"""
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import requests
+from django.conf import settings
+
+from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+
+MESSAGE_ID_DOMAIN = "notifications.pronoia.localhost"
+
+
+def message_id_for(reference: str) -> str:
+    return f"<{reference}@{MESSAGE_ID_DOMAIN}>"
+
+
+def _reply_status(code: int) -> str:
+    if 500 <= code < 600:
+        return PERMANENT_FAILURE
+    if 400 <= code < 500:
+        return TEMPORARY_FAILURE
+    return TECHNICAL_FAILURE
+
+
+def _detail(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"SMTP {code} {words}"[:200]
+
+
+class SmtpEmailAdapter:
+    channel = "email"
+
+    def __init__(self) -> None:
+        self.host = settings.NOTIFICATIONS_SMTP_HOST
+        self.port = settings.NOTIFICATIONS_SMTP_PORT
+        self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
+        self.sender = settings.NOTIFICATIONS_EMAIL_FROM
+        self.tracking_url = settings.NOTIFICATIONS_EMAIL_TRACKING_URL
+        self.http = requests.Session()
+
+    def message_build(self, message: OutgoingMessage) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = message.to
+        email["Subject"] = message.subject
+        email["Message-ID"] = message_id_for(message.reference)
+        email["Date"] = formatdate(localtime=False, usegmt=True)
+        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+        email.set_content(message.body)  # text/plain; charset utf-8 (clears Content-* headers set before)
+        email["Content-Language"] = message.language
+        return email
+
+    def _tracked(self, references: Sequence[str]) -> dict[str, dict]:
+        """The batch's messages the relay already holds, by Message-ID (empty without a tracking URL)."""
+        if not self.tracking_url or not references:
+            return {}
+        ids = [message_id_for(reference) for reference in references]
+        response = self.http.post(f"{self.tracking_url}/_sim/messages/search", json={"message_ids": ids}, timeout=self.timeout)
+        response.raise_for_status()
+        return {m["message_id"]: m for m in response.json()["messages"]}
+
+    def _connect(self) -> smtplib.SMTP:
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if settings.NOTIFICATIONS_SMTP_STARTTLS:
+            connection.starttls()
+        if settings.NOTIFICATIONS_SMTP_USERNAME:
+            connection.login(settings.NOTIFICATIONS_SMTP_USERNAME, settings.NOTIFICATIONS_SMTP_PASSWORD)
+        return connection
+
+    def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        results: list[SendResult | None] = [None] * len(messages)
+        try:
+            tracked = self._tracked([m.reference for m in messages])
+        except (requests.RequestException, ValueError, KeyError) as error:
+            # Without the search we cannot tell a retry from a first send: better late than twice.
+            return [SendResult(status=TEMPORARY_FAILURE, detail=f"message search unavailable: {type(error).__name__}") for _ in messages]
+        connection = None
+        for index, message in enumerate(messages):
+            if message_id_for(message.reference) in tracked:
+                results[index] = SendResult(status=DELIVERED, provider_reference=message_id_for(message.reference), detail="already held by the relay")
+                continue
+            try:
+                if connection is None:
+                    connection = self._connect()
+                refused = connection.send_message(self.message_build(message), from_addr=self.sender, to_addrs=[message.to])
+                if refused:  # some recipients refused (one recipient here, so not reached in practice)
+                    code, text = refused[message.to]
+                    results[index] = SendResult(status=_reply_status(code), detail=_detail(code, text))
+                else:
+                    results[index] = SendResult(status=DELIVERED, provider_reference=message_id_for(message.reference))
+            except smtplib.SMTPRecipientsRefused as error:
+                code, text = next(iter(error.recipients.values()))
+                results[index] = SendResult(status=_reply_status(code), detail=_detail(code, text))
+                connection = self._reset(connection)
+            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+                results[index] = SendResult(status=_reply_status(error.smtp_code), detail=_detail(error.smtp_code, error.smtp_error))
+                connection = self._reset(connection)
+            except (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+                # Timeout or a dropped connection: the relay may or may not have the message; the
+                # next attempt asks the tracking search first, so retrying is safe.
+                timed_out = isinstance(error, TimeoutError) or "timed out" in str(error)  # smtplib wraps it
+                kind = "timeout" if timed_out else type(error).__name__
+                results[index] = SendResult(status=TEMPORARY_FAILURE, detail=f"SMTP relay unreachable or slow: {kind}")
+                connection = self._drop(connection)
+            except smtplib.SMTPException as error:
+                results[index] = SendResult(status=TECHNICAL_FAILURE, detail=f"SMTP: {type(error).__name__}")
+                connection = self._drop(connection)
+        self._drop(connection)
+        return results
+
+    @staticmethod
+    def _reset(connection: smtplib.SMTP | None) -> smtplib.SMTP | None:
+        """After a refused transaction: RSET keeps the connection for the rest of the batch."""
+        if connection is None:
+            return None
+        try:
+            connection.rset()
+            return connection
+        except (smtplib.SMTPException, OSError):
+            return SmtpEmailAdapter._drop(connection)
+
+    @staticmethod
+    def _drop(connection: smtplib.SMTP | None) -> None:
+        if connection is not None:
+            try:
+                connection.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.close()
+        return None
+
+    def lookup(self, reference: str) -> SendResult | None:
+        if not self.tracking_url:
+            return None
+        found = self._tracked([reference])
+        if not found:
+            return None
+        return SendResult(status=DELIVERED, provider_reference=message_id_for(reference), detail="held by the relay")

@@ -1,0 +1,108 @@
+"""SMS through the HTTP JSON SMS gateway (the local simulator: `simulators.sms_gateway`).
+
+One `requests.Session` per adapter keeps the connection alive across a batch. The gateway is
+idempotent on the client reference (a second submission answers the first message), so a retry
+after a timeout or a 5xx cannot make a second SMS. Its answers map to the statuses:
+
+    201/200 "accepted" → sending (a receipt follows)    201/200 "delivered" → delivered
+    400 on `to` → permanent failure (not a number)      other 400, 401, 403 → technical failure
+    429, 5xx, timeout, connection refused → temporary failure (retried; the reference keeps it single)
+
+Delivery receipts come back by callback (`views_delivery.SmsReceiptView`); `receipt_status` maps
+the gateway's receipt words to the statuses.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import requests
+from django.conf import settings
+
+from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, SENDING, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+
+GATEWAY_STATUSES = ("accepted", "delivered", "failed")
+GATEWAY_REASONS = ("invalid_number", "handset_off", "network_error", "expired")
+_FAILURE_BY_REASON = {"invalid_number": PERMANENT_FAILURE, "handset_off": TEMPORARY_FAILURE, "expired": TEMPORARY_FAILURE, "network_error": TEMPORARY_FAILURE}
+
+
+class SmsLookupError(Exception):
+    """The gateway could not be asked (unreachable, 5xx): the outcome is still unknown."""
+
+
+def receipt_status(status: str, reason: str | None) -> str:
+    """The delivery status for a gateway's status word and failure reason."""
+    if status == "accepted":
+        return SENDING
+    if status == "delivered":
+        return DELIVERED
+    if status == "failed":
+        return _FAILURE_BY_REASON.get(reason or "", TECHNICAL_FAILURE)
+    raise ValueError(f"unknown gateway status {status!r}")
+
+
+def _answer_result(answer: dict) -> SendResult:
+    status = receipt_status(str(answer.get("status")), answer.get("reason"))
+    detail = f"gateway: {answer.get('status')} {answer.get('reason') or ''}".strip()
+    return SendResult(status=status, provider_reference=str(answer.get("id", ""))[:200], detail=detail)
+
+
+class HttpSmsAdapter:
+    channel = "sms"
+
+    def __init__(self) -> None:
+        self.url = settings.NOTIFICATIONS_SMS_GATEWAY_URL
+        self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
+        self.callback_url = settings.NOTIFICATIONS_SMS_RECEIPT_URL
+        self.http = requests.Session()
+        self.http.headers.update({"X-Api-Key": settings.NOTIFICATIONS_SMS_API_KEY, "Accept": "application/json"})
+
+    def _send_one(self, message: OutgoingMessage) -> SendResult:
+        payload = {"to": message.to, "body": message.body, "reference": message.reference}
+        if self.callback_url:
+            payload["callback_url"] = self.callback_url
+        try:
+            response = self.http.post(f"{self.url}/messages", json=payload, timeout=self.timeout)
+        except requests.Timeout:
+            return SendResult(status=TEMPORARY_FAILURE, detail="gateway timeout")
+        except requests.RequestException as error:
+            return SendResult(status=TEMPORARY_FAILURE, detail=f"gateway unreachable: {type(error).__name__}")
+        if response.status_code in (200, 201):
+            try:
+                return _answer_result(response.json())
+            except (ValueError, TypeError):
+                return SendResult(status=TECHNICAL_FAILURE, detail=f"gateway answered {response.status_code} without a valid body")
+        detail = f"gateway HTTP {response.status_code}: {_error_words(response)}"[:200]
+        if response.status_code == 429 or response.status_code >= 500:
+            return SendResult(status=TEMPORARY_FAILURE, detail=detail)
+        if response.status_code == 400 and _error_field(response) == "to":
+            return SendResult(status=PERMANENT_FAILURE, detail=detail)
+        return SendResult(status=TECHNICAL_FAILURE, detail=detail)
+
+    def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        return [self._send_one(message) for message in messages]
+
+    def lookup(self, reference: str) -> SendResult | None:
+        """What the gateway holds for `reference`; raises SmsLookupError when it cannot be asked."""
+        try:
+            response = self.http.get(f"{self.url}/messages/{reference}", timeout=self.timeout)
+        except requests.RequestException as error:
+            raise SmsLookupError(type(error).__name__) from error
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise SmsLookupError(f"HTTP {response.status_code}")
+        return _answer_result(response.json())
+
+
+def _error_words(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error", ""))[:120]
+    except ValueError:
+        return ""
+
+
+def _error_field(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("field", ""))
+    except ValueError:
+        return ""
