@@ -5,11 +5,11 @@ Each posting list stores, per document, the precomputed term weight
 array slices into one score vector (``np.add.at``). ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``
 (always positive).
 
-Scores are also given *normalised* to [0, 1]: the raw score divided by the largest score any
-document could reach for the query's distinct terms (``sum idf * (k1 + 1)``, an unknown term
-counting with the idf of a term in no document). This makes scores comparable across queries,
-which the abstention thresholds need: a query whose rare words appear nowhere in the KB cannot
-reach a high score, whatever the raw ranking says.
+Scores are made comparable across queries (which the abstention thresholds need) by dividing
+by the query's *self-score*: the score a document identical to the query would get (its ``n``
+distinct terms once each, ``dl = n``; an unknown term counts with the idf of a term in no
+document). A KB text equal to the question scores 1.0; a query whose rare words appear nowhere in
+the KB cannot score high, whatever the raw ranking says. Scores are capped at 1.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class Bm25Index:
         self.size = len(documents)
         lengths = np.array([len(d) for d in documents], dtype=np.float32)
         avgdl = float(lengths.mean()) if self.size and lengths.sum() else 1.0
+        self.avgdl = avgdl
         postings: dict[str, list[tuple[int, int]]] = {}
         for index, document in enumerate(documents):
             for term, tf in Counter(document).items():
@@ -45,11 +46,13 @@ class Bm25Index:
             self.postings[term] = (ids, (idf * tf * (k1 + 1) / (tf + norm) * doc_weight[ids]).astype(np.float32))
 
     def scores(self, terms: Sequence[str]) -> tuple[np.ndarray, float]:
-        """Raw BM25 score of every document for the distinct ``terms``, and the query's score bound."""
+        """Raw BM25 score of every document for the distinct ``terms``, and the query's self-score."""
         result = np.zeros(self.size, dtype=np.float32)
+        distinct = list(dict.fromkeys(terms))
+        self_tf = (self.k1 + 1) / (1 + self.k1 * (1 - self.b + self.b * len(distinct) / self.avgdl))
         bound = 0.0
-        for term in dict.fromkeys(terms):
-            bound += self.idf.get(term, self.idf_unknown) * (self.k1 + 1)
+        for term in distinct:
+            bound += self.idf.get(term, self.idf_unknown) * self_tf
             posting = self.postings.get(term)
             if posting is not None:
                 np.add.at(result, posting[0], posting[1])

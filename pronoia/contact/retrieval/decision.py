@@ -52,7 +52,8 @@ def answer_decide(ranking: Sequence[ScoredItem], thresholds: Thresholds) -> Deci
         return Decision(kind="unknown", item_id=None, suggestions=[])
     top = unique[0]
     runner_up = unique[1].score if len(unique) > 1 else float("-inf")
-    if top.score >= thresholds.answer_min and top.score - runner_up >= thresholds.margin_min:
+    # The epsilon keeps a margin of exactly margin_min (0.85 - 0.80) from failing on float rounding.
+    if top.score >= thresholds.answer_min and top.score - runner_up >= thresholds.margin_min - 1e-9:
         return Decision(kind="answer", item_id=top.item_id, suggestions=suggestions)
     if suggestions:
         return Decision(kind="suggest", item_id=None, suggestions=suggestions)

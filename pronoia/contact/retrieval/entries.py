@@ -140,9 +140,11 @@ def kb_items_parse(data, *, path: str | Path | None = None) -> list[KnowledgeEnt
                 _fail("kb_type", "must be a list of strings", field=f"{name}.variants", **where)
             if len(variants) > MAX_VARIANTS:
                 _fail("kb_too_large", f"more than {MAX_VARIANTS} variants", field=f"{name}.variants", **where)
-            variants = [
-                _text(v, where=where, name=f"{name}.variants[{i}]", required=False) for i, v in enumerate(variants)
-            ]
+            for i, variant in enumerate(variants):
+                if not isinstance(variant, str):
+                    _fail("kb_type", f"must be a string, not {type(variant).__name__}", field=f"{name}.variants[{i}]",
+                          **where)
+                _text(variant, where=where, name=f"{name}.variants[{i}]", required=False)
             clean[language] = {"question": question, "variants": [v for v in variants if v.strip()], "answer": answer}
         entries.append(KnowledgeEntry(item_id=item_id, category=category, translations=clean))
     return entries

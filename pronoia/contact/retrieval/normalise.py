@@ -40,7 +40,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
                     "ένα ενα μια μία".split()),
     "pl": frozenset("i w z na do o od po za się sie jak co czy jest są sa to mi mnie moj mój moja moje ja my ty "
                     "dla a ale lub oraz czy gdzie kiedy jaki jaka jakie mam mogę moge można mozna".split()),
-    "bg": frozenset("и в във на за от по с със да се е са ли как какво кога къде кой коя кое кои аз ми ме моя "
+    "bg": frozenset("и в във на за от по с със да се си е са ли как какво кога къде кой коя кое кои аз ми ме моя "
                     "моят моята мога може ще не това тази този ако".split()),
     "ru": frozenset("и в во на за от по с со к ко о об у а но или ли как что когда где кто какой какая какие "
                     "я мне меня мой моя мое мои мы вы это этот эта ли не могу можно есть бы".split()),

@@ -24,7 +24,9 @@ _SCRIPT_OF = {"en": "latin", "pl": "latin", "el": "greek", "bg": "cyrillic", "ru
 BM25_K1 = 1.2
 BM25_B = 0.75
 ANSWER_WEIGHT = 0.3  # an answer's words count less than the question's
+BM25_AGGREGATE = "max"
 HYBRID_BM25_WEIGHT = 0.3
+DENSE_PREFIX = "query"  # e5's prefix for KB texts: "query" (symmetric question-to-question) or "passage"
 
 
 class Retriever(Protocol):
@@ -49,15 +51,22 @@ class Bm25Retriever:
     name = "bm25"
 
     def __init__(self, entries: Sequence[KnowledgeEntry], *, k1: float = BM25_K1, b: float = BM25_B,
-                 answer_weight: float = ANSWER_WEIGHT):
+                 answer_weight: float = ANSWER_WEIGHT, aggregate: str = BM25_AGGREGATE):
+        """``aggregate``: "max" (a document per text, the item scores its best) or "item" (the item's
+        question and variants form one document per language)."""
+        if aggregate not in ("max", "item"):
+            raise ValueError(f"unknown aggregate {aggregate!r}")
         self.item_ids = [e.item_id for e in entries]
         self.indexes: dict[str, tuple[Bm25Index, np.ndarray]] = {}
         by_language: dict[str, tuple[list[list[str]], list[int], list[float]]] = {}
         for position, entry in enumerate(entries):
             for language in entry.translations:
                 docs, owners, weights = by_language.setdefault(language, ([], [], []))
-                for text in entry.texts(language):
-                    docs.append(tokens(text, language))
+                texts = [tokens(text, language) for text in entry.texts(language)]
+                if aggregate == "item":
+                    texts = [[term for text in texts for term in text]]
+                for terms in texts:
+                    docs.append(terms)
                     owners.append(position)
                     weights.append(1.0)
                 if answer_weight > 0 and entry.answer(language):
@@ -86,7 +95,7 @@ class Bm25Retriever:
                 continue
             raw, bound = index.scores(terms)
             if bound > 0:
-                np.maximum.at(result, owners, raw / bound)
+                np.maximum.at(result, owners, np.minimum(raw / bound, 1.0))
         return result
 
     def search(self, text: str, *, language: str | None, limit: int = 5) -> list[ScoredItem]:
@@ -99,19 +108,17 @@ class HybridRetriever:
     name = "hybrid"
 
     def __init__(self, entries: Sequence[KnowledgeEntry], *, cache_dir: Path | None = None,
-                 bm25_weight: float = HYBRID_BM25_WEIGHT, bm25: Bm25Retriever | None = None):
+                 bm25_weight: float = HYBRID_BM25_WEIGHT, bm25: Bm25Retriever | None = None,
+                 prefix: str = DENSE_PREFIX, vectors: np.ndarray | None = None):
+        """``vectors`` (one row per text of :func:`hybrid_texts`) skips encoding, for benchmarks."""
         self.item_ids = [e.item_id for e in entries]
         self.bm25 = bm25 or Bm25Retriever(entries)
         self.bm25_weight = bm25_weight
-        texts: list[str] = []
-        owners: list[int] = []
-        for position, entry in enumerate(entries):
-            for language in sorted(entry.translations):
-                for text in entry.texts(language):
-                    texts.append(text[:QUERY_MAX_CHARS])
-                    owners.append(position)
+        texts, owners = hybrid_texts(entries)
         self.owners = np.asarray(owners, np.int32)
-        self.vectors = dense.vectors_cached(texts, cache_dir=cache_dir, prefix="query")
+        if vectors is not None and vectors.shape[0] != len(texts):
+            raise ValueError("vectors must have one row per text")
+        self.vectors = vectors if vectors is not None else dense.vectors_cached(texts, cache_dir=cache_dir, prefix=prefix)
 
     def dense_scores(self, text: str) -> np.ndarray:
         result = np.full(len(self.item_ids), -1.0, dtype=np.float32)
@@ -128,6 +135,18 @@ class HybridRetriever:
 
     def search(self, text: str, *, language: str | None, limit: int = 5) -> list[ScoredItem]:
         return _top(self.item_ids, self.item_scores(text, language=language), limit)
+
+
+def hybrid_texts(entries: Sequence[KnowledgeEntry]) -> tuple[list[str], list[int]]:
+    """Every question and variant of every item in every language, and the item position of each."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for position, entry in enumerate(entries):
+        for language in sorted(entry.translations):
+            for text in entry.texts(language):
+                texts.append(text[:QUERY_MAX_CHARS])
+                owners.append(position)
+    return texts, owners
 
 
 def _default_cache_dir() -> Path | None:
