@@ -7,7 +7,7 @@ import pytest
 from pronoia.contact.retrieval import Bm25Retriever, kb_items_parse, retriever_build
 from pronoia.contact.retrieval.bm25 import Bm25Index
 
-from .retrieval_fixtures import KB_ITEMS
+from .test_retrieval_fixtures import KB_ITEMS
 
 
 @pytest.fixture(scope="module")

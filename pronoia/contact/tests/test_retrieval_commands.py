@@ -15,7 +15,7 @@ from pronoia.contact.management.commands.chatbot_clinc_prepare import clinc_half
 from pronoia.contact.retrieval import ScoredItem, Thresholds
 from pronoia.contact.retrieval.evaluation import EvalQuery, Rankings, figures_compute, thresholds_calibrate
 
-from .retrieval_fixtures import kb_write
+from .test_retrieval_fixtures import kb_write
 
 KEYS = ["in_scope", "out_of_scope", "top1", "top3", "answered_correct", "answered_wrong", "oos_abstained",
         "latency_ms_p50", "latency_ms_p95"]

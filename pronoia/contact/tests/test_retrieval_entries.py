@@ -8,7 +8,7 @@ import pytest
 from pronoia.contact.retrieval import KnowledgeFormatError, kb_entries_load
 from pronoia.contact.retrieval import entries as entries_module
 
-from .retrieval_fixtures import KB_ITEMS, kb_write
+from .test_retrieval_fixtures import KB_ITEMS, kb_write
 
 
 def test_loads_file(tmp_path):

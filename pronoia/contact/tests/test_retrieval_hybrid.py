@@ -9,7 +9,7 @@ import pytest
 from pronoia.contact.retrieval import dense_available, kb_items_parse, retriever_build
 from pronoia.contact.retrieval import dense as dense_module
 
-from .retrieval_fixtures import KB_ITEMS
+from .test_retrieval_fixtures import KB_ITEMS
 
 if not dense_available():
     if os.environ.get("CI") == "true":

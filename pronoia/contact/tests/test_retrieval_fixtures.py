@@ -1,4 +1,4 @@
-"""A tiny multilingual knowledge base shared by the retrieval tests (synthetic content)."""
+"""A tiny multilingual knowledge base shared by the retrieval tests (synthetic content; no tests here)."""
 from __future__ import annotations
 
 import json
