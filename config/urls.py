@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("pronoia.employers.urls")),
     path("", include("pronoia.services.urls")),
     path("", include("pronoia.documents.urls")),
+    path("", include("pronoia.notifications.urls")),
     path("", include("pronoia.pensions.urls")),
     path("", include("pronoia.core.urls")),
 ]
