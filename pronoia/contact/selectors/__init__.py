@@ -1,0 +1,1 @@
+"""Reads of the contact centre: the knowledge base (knowledge.py)."""
