@@ -477,8 +477,8 @@ def _user(actor: Actor):
 
 @transaction.atomic
 def preferences_save(*, actor: Actor, choices: Mapping[str, Iterable[str]]) -> None:
-    """The signed-in person's channels per category (only the person themselves, not a representative)."""
-    if actor.person_id is None or actor.acting_for is not None:
+    """The signed-in person's own channels per category (a representative sets their own, never the principal's)."""
+    if actor.person_id is None:
         raise PronoiaError(code="preferences_denied", message=_("Only you can choose how you are told about your own matters."), status_code=403)
     for category, channels in choices.items():
         if category not in Category.values:

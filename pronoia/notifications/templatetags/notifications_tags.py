@@ -1,0 +1,15 @@
+"""`{% inbox_unread as n %}`: the signed-in person's unread inbox count (one query a page)."""
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def inbox_unread(context) -> int:
+    request = context.get("request")
+    actor = getattr(request, "actor", None)
+    if actor is None or actor.person_id is None:
+        return 0
+    from pronoia.notifications.selectors import inbox_unread_count
+
+    return inbox_unread_count(actor=actor)
