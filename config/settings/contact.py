@@ -37,3 +37,16 @@ def _contact_thresholds_read() -> dict:
 
 
 CONTACT_RETRIEVAL_THRESHOLDS = _contact_thresholds_read()
+
+# --- Live chat (pronoia/contact/consumers.py) ---------------------------------------------------
+#   REDIS_URL                        when set, the chat's channel layer is Redis (channels_redis), so
+#                                    operator replies reach sockets held by any process; else in memory
+#   PRONOIA_CHAT_RATE_LIMIT          chat messages per window per session and per client address, "20/60"
+_REDIS_URL = _os.environ.get("REDIS_URL", "")
+if _REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_REDIS_URL]}}}
+else:
+    # One process only: replies to a socket held by another process fall back to the page reload.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+_chat_limit, _, _chat_window = _os.environ.get("PRONOIA_CHAT_RATE_LIMIT", "20/60").partition("/")
+CONTACT_CHAT_RATE_LIMIT = (int(_chat_limit), int(_chat_window or 60))

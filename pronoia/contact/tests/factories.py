@@ -72,3 +72,74 @@ class KnowledgeProposalFactory(DjangoModelFactory):
     language = "en"
     proposer = factory.LazyFunction(lambda: staff_user(Role.OPERATOR_L1))
     proposer_label = factory.LazyAttribute(lambda o: o.proposer.get_username())
+
+
+# --- The chat (pronoia/contact/models/conversations.py) ----------------------------------------
+
+import pytest  # noqa: E402  (the chat's section keeps its own imports)
+
+CHAT_KB_ITEMS = [
+    {"id": "pension-age", "category": "pensions", "translations": {
+        "en": {"question": "What is the statutory retirement age?", "variants": ["When can people retire?", "retirement age", "At what age does the old-age pension start?"],
+               "answer": "The statutory retirement age is 67; with 40 insured years it is 62."},
+        "el": {"question": "Ποιο είναι το όριο ηλικίας συνταξιοδότησης;", "variants": ["Σε ποια ηλικία βγαίνει κανείς στη σύνταξη;", "όριο ηλικίας"],
+               "answer": "Το γενικό όριο ηλικίας είναι τα 67 έτη."}}},
+    {"id": "certificate-insurance", "category": "documents", "translations": {
+        "en": {"question": "How do I get an insurance history certificate?", "variants": ["insurance history certificate", "download my insurance certificate"],
+               "answer": "Open Services, choose the insurance history certificate and download the signed PDF."}}},
+    {"id": "certificate-employer", "category": "documents", "translations": {
+        "en": {"question": "How does an employer get a certificate of no debts?", "variants": ["employer certificate of no debts", "no debts certificate"],
+               "answer": "Employers request it under Employer services."}}},
+    {"id": "opening-hours", "category": "contact", "translations": {
+        "en": {"question": "When is the contact centre open?", "variants": ["contact centre opening hours", "phone line hours"],
+               "answer": "The contact centre answers on working days from 8:00 to 20:00."}}},
+]
+
+
+def chat_knowledge_source():
+    """The assistant over the small KB above plus the personal intents (BM25: fast and deterministic)."""
+    from pronoia.contact.retrieval import kb_items_parse
+    from pronoia.contact.services.conversations import KnowledgeSource
+
+    return KnowledgeSource.from_entries(kb_items_parse(CHAT_KB_ITEMS), kind="bm25")
+
+
+@pytest.fixture
+def chat_kb(monkeypatch):
+    """Point the chat's one seam to the knowledge base at the small test KB."""
+    from pronoia.contact.services import conversations
+
+    source = chat_knowledge_source()
+    monkeypatch.setattr(conversations, "_retriever_for", lambda country: source)
+    return source
+
+
+class ConversationFactory(DjangoModelFactory):
+    class Meta:
+        model = "contact.Conversation"
+
+    language = "en"
+    country = "gr"
+
+
+class ConversationMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = "contact.ConversationMessage"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    sender = "person"
+    text = factory.Sequence(lambda n: f"Question number {n}")
+
+
+def conversation_handed_over(*, queue: str = "line1", person=None, user=None, reason: str = "asked_for_person", language: str = "en", texts=("I need help",)):
+    """A conversation waiting in an operator queue, with the person's messages."""
+    from django.utils import timezone
+
+    conversation = ConversationFactory(
+        state="open", queue=queue, person=person, user=user, handover_reason=reason, language=language, bot_handoff=True,
+        handed_over_at=timezone.now(), handover_suggestions=[{"item_id": "opening-hours", "score": 0.41, "title": "When is the contact centre open?"}],
+        personal_categories=["insurance_record"] if queue == "line2" else [],
+    )
+    for text in texts:
+        ConversationMessageFactory(conversation=conversation, text=text)
+    return conversation
