@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("pronoia.documents.urls")),
     path("", include("pronoia.notifications.urls")),
     path("", include("pronoia.pensions.urls")),
+    path("", include("pronoia.notifications.urls_delivery")),
     path("", include("pronoia.core.urls")),
 ]

@@ -1,6 +1,6 @@
 """Web push (RFC 8030) with VAPID (RFC 8292) and aes128gcm encryption (RFC 8291), by pywebpush.
 
-The payload is only `{"title": "You have a new message in your inbox", "url": "/inbox"}` in the
+The payload is only `{"title": "You have a new message in your inbox", "url": "/my/inbox"}` in the
 message's language: never the message's subject or body, which may hold personal data. The
 `Topic` header carries the reference, so a resend of the same notification replaces a message
 the push service still holds instead of adding a second one.
@@ -33,7 +33,6 @@ from django.utils.translation import gettext
 from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
 
 DEFAULT_KEY_NAME = "vapid-TEST-ONLY.pem"
-INBOX_URL = "/inbox"
 
 
 def _key_generate(path: Path) -> None:
@@ -75,8 +74,10 @@ def vapid_application_server_key() -> str:
 
 
 def push_payload(language: str) -> str:
+    from django.urls import reverse
+
     with translation.override(language):
-        return json.dumps({"title": gettext("You have a new message in your inbox"), "url": INBOX_URL}, ensure_ascii=False)
+        return json.dumps({"title": gettext("You have a new message in your inbox"), "url": reverse("notifications:inbox")}, ensure_ascii=False)
 
 
 class WebPushAdapter:

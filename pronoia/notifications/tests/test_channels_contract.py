@@ -120,7 +120,7 @@ class PushPair:
 
     def check_content(self, message, received):
         # Decrypted by the push service with the subscription's keys: only the prompt, no personal data.
-        assert json.loads(received["payload"]) == {"title": "You have a new message in your inbox", "url": "/inbox"}
+        assert json.loads(received["payload"]) == {"title": "You have a new message in your inbox", "url": "/my/inbox"}
         assert message.subject not in received["payload"] and "GR-2026" not in received["payload"]
         assert received["vapid_sub"].startswith("mailto:")
 
