@@ -487,7 +487,8 @@ def preferences_save(*, actor: Actor, choices: Mapping[str, Iterable[str]]) -> N
         bad = [c for c in channels if c not in C.values]
         if bad or len(channels) > len(C.values):
             raise PronoiaError(code="preference_channel_unknown", message=_("Unknown channel for %(category)s.") % {"category": Category(category).label}, field=category)
-        Preference.objects.update_or_create(person_id=actor.person_id, category=category, defaults={"channels": channels})
+        ordered = [c for c in C.values if c in channels]  # stored in one order: inbox, email, sms, push
+        Preference.objects.update_or_create(person_id=actor.person_id, category=category, defaults={"channels": ordered})
 
 
 # --- push subscriptions ----------------------------------------------------------------------------
