@@ -2,7 +2,7 @@
 
 Each posting list stores, per document, the precomputed term weight
 ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``, so a query is a sum of a few
-array slices into one score vector (``np.add.at``). ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``
+array slices added into one score vector. ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``
 (always positive).
 
 Scores are made comparable across queries (which the abstention thresholds need) by dividing
@@ -55,5 +55,5 @@ class Bm25Index:
             bound += self.idf.get(term, self.idf_unknown) * self_tf
             posting = self.postings.get(term)
             if posting is not None:
-                np.add.at(result, posting[0], posting[1])
+                result[posting[0]] += posting[1]  # a posting names each document once: no np.add.at needed
         return result, bound

@@ -26,7 +26,7 @@ _PATTERNS: dict[str, list[str]] = {
     ],
     "pl": [
         r"\b(rozmawiac|porozmawiac|mowic|polaczyc|polacz|polaczenie|przelaczyc|przekierowac)\w*\b.{0,40}"
-        r"\b(czlowiek|czlowiekiem|konsultant|konsultantem|konsultanta|operator|operatorem|osoba|osoba|pracownik|pracownikiem|kims|doradca|doradcą|doradca)\w*",
+        r"\b(czlowiek|konsultant|operator|osob|pracownik|kims|doradc)\w*",
         r"^\s*(konsultant|operator|czlowiek|doradca)\w*\s*(prosze)?\s*[.!?]*\s*$",
     ],
     "bg": [

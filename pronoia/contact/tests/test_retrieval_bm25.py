@@ -44,8 +44,14 @@ def test_scores_deterministic_and_normalised(retriever):
     again = retriever_build(kb_items_parse(KB_ITEMS), kind="bm25").search("When can I retire?", language="en")
     assert first == again
     assert all(0 < row.score <= 1 for row in first)
-    # The exact question of an item scores near the top of the scale.
-    assert first[0].item_id == "pension-age" and first[0].score > 0.8
+
+
+def test_exact_text_scores_one_with_a_document_per_text():
+    retriever = Bm25Retriever(kb_items_parse(KB_ITEMS), aggregate="max")
+    ranking = retriever.search("When can I retire?", language="en")
+    assert ranking[0].item_id == "pension-age" and ranking[0].score == 1.0
+    assert Bm25Retriever(kb_items_parse(KB_ITEMS), aggregate="item").search(
+        "When can I retire?", language="en")[0].item_id == "pension-age"
 
 
 def test_unrelated_query_scores_low_or_nothing(retriever):
