@@ -391,7 +391,7 @@ def notifications_dispatch(*, notification_ids: Iterable[int], adapter_for: Adap
             DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=r, kind=DeliveryAttempt.Kind.SEND, raw_status="adapter-error", detail=_clip(exc), applied=False, at=now) for r in rows])
             continue
         with transaction.atomic():
-            locked = {r.pk: r for r in Notification.objects.select_for_update().filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template")}
+            locked = {r.pk: r for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template")}
             pairs = [(locked[r.pk], res) for r, res in zip(rows, results, strict=True) if r.pk in locked]
             failed = _outcomes_apply([p[0] for p in pairs], [p[1] for p in pairs], kind=DeliveryAttempt.Kind.SEND, now=now)
             if channel == C.PUSH:
@@ -419,7 +419,7 @@ def notifications_due_ids(*, now: dt.datetime | None = None, limit: int = 10000)
 def notification_resend(*, actor: Actor, notification_id: int, reason: str = "", now: dt.datetime | None = None) -> Notification:
     """Staff send a failed message again: a new notification (next resend number) on the same channel, audited."""
     now = _now(now)
-    original = Notification.objects.select_for_update().filter(pk=notification_id).select_related("person", "template_version__template").first()
+    original = Notification.objects.select_for_update(of=("self",)).filter(pk=notification_id).select_related("person", "template_version__template").first()
     if original is None:
         raise NotFound(code="notification_not_found", message=_("No such notification."))
     if original.status not in FAILURE_STATUSES or not original.is_final:
