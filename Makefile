@@ -34,6 +34,7 @@ migrate: $(VENV)/.runtime
 
 demo: migrate
 	$(BIN)/pronoia demo_generate --persons $(DEMO_PERSONS) --seed $(DEMO_SEED) --country $(DEMO_COUNTRY) --if-empty
+	$(BIN)/pronoia notifications_templates_load
 	$(BIN)/pronoia kb_import pronoia/contact/knowledge/gr --country gr --publish --if-empty
 
 # The local OpenID Connect provider that stands in for eID (node-oidc-provider, pinned in its lock file).
