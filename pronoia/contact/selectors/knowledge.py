@@ -95,6 +95,10 @@ def knowledge_proposal_list(*, status: str = KnowledgeProposal.Status.OPEN) -> l
     return list(KnowledgeProposal.objects.filter(status=status).select_related("item").order_by("created_at", "pk")[:200])
 
 
+def knowledge_proposal_open_count() -> int:
+    return KnowledgeProposal.objects.filter(status=KnowledgeProposal.Status.OPEN).count()
+
+
 def knowledge_export(*, country: str, status: str = KnowledgeItemStatus.PUBLISHED) -> list[dict]:
     """Items in the import format. Published (and retired) items give their published text; drafts
     and items in review their latest version. `status` "" exports every item."""

@@ -10,7 +10,7 @@ from pronoia.contact.models.knowledge import KnowledgeItem, KnowledgeItemStatus,
 from pronoia.contact.selectors import knowledge as selectors
 from pronoia.contact.services import knowledge as services
 from pronoia.contact.tests.factories import content_manager_actor, kb_item_json
-from pronoia.core.errors import PermissionDenied, PronoiaError
+from pronoia.core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,18 @@ def test_a_clinc_like_free_category_english_only_is_accepted(tmp_path):
     item = {"id": "what_is_your_name", "category": "clinc150", "translations": {"en": {"question": "what is your name", "variants": ["your name?"], "answer": "what_is_your_name"}}}
     kb_import(write(tmp_path / "kb.json", [item]), "--publish")
     assert KnowledgeItem.objects.get().category == "clinc150"
+
+
+def test_the_starter_set_in_the_repository_imports_as_make_run_does():
+    """`make run` loads pronoia/contact/knowledge/gr with --publish --if-empty: every file must pass."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    starter = Path(settings.BASE_DIR) / "pronoia" / "contact" / "knowledge" / "gr"
+    if not any(starter.glob("*.json")):
+        pytest.skip("the starter files are not written yet")
+    kb_import(starter, "--publish", "--if-empty")
+    published = KnowledgeItem.objects.filter(country="gr", status=KnowledgeItemStatus.PUBLISHED).count()
+    assert published == len(services.knowledge_path_parse(path=starter, country="gr")) > 0
+    assert "nothing imported" in kb_import(starter, "--publish", "--if-empty")

@@ -28,7 +28,6 @@ from pronoia.contact.models.knowledge import (
     KNOWLEDGE_LANGUAGES,
     KnowledgeCategory,
     KnowledgeItemStatus,
-    KnowledgeProposal,
     KnowledgeVersionStatus,
 )
 from pronoia.contact.selectors import knowledge as selectors
@@ -147,7 +146,7 @@ class KnowledgeListView(KnowledgeMixin, View):
             "statuses": KnowledgeItemStatus.choices,
             "countries": Country.choices,
             "query": query.urlencode(),
-            "open_proposals": KnowledgeProposal.objects.filter(status=KnowledgeProposal.Status.OPEN).count(),
+            "open_proposals": selectors.knowledge_proposal_open_count(),
         }
         return render(request, "contact/knowledge/list.html", context, status=400 if errors else 200)
 
