@@ -1,0 +1,60 @@
+"""In a real browser (Debian's Chromium, JavaScript on): a visitor asks through the widget on the home
+page, the assistant does not know twice and hands over, the transcript is shown to the person and
+to the operator who opens it. The test server speaks HTTP only, so the page's module finds no
+WebSocket and the forms post as without JavaScript (the fallback under test)."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from pronoia.accounts.roles import Role
+from pronoia.accounts.tests.factories import client_sign_in_staff, staff_user
+from pronoia.contact.models import Conversation
+from pronoia.contact.tests.factories import chat_kb  # noqa: F401  (fixture)
+from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("chat_kb")]
+
+
+def test_asking_through_the_widget_hands_over_with_the_transcript(live_server):
+    tools_or_skip("the chat browser test")
+    staff = Client()
+    client_sign_in_staff(staff, staff_user(Role.OPERATOR_L1))
+    operator_cookie = session_cookie(staff, live_server.url)
+    violations: list[str] = []
+    with chromium_open() as browser:
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+        page.on("pageerror", lambda error: violations.append(str(error)))
+        module = []
+        page.on("response", lambda response: module.append(response.status) if response.url.endswith("/contact/chat.mjs") else None)
+        page.goto(f"{live_server.url}/", wait_until="load")
+        widget = page.locator("[data-chat-widget]")
+        widget.get_by_label("Your question").fill("My cat is sick <b>today</b>")
+        widget.get_by_role("button", name="Send").click()
+        page.wait_for_url("**/chat/*")
+        assert page.get_by_text("I do not know the answer to that").is_visible()
+        page.get_by_label("Your question").fill("The moon is made of cheese")
+        page.get_by_role("button", name="Send", exact=True).click()
+        page.wait_for_selector("text=An operator has your conversation")
+        log = page.locator("#chat-log").inner_text()
+        assert "My cat is sick <b>today</b>" in log and "The moon is made of cheese" in log
+        assert "I am passing this conversation to an operator" in log
+        assert page.locator("#chat-log b").count() == 0  # the person's markup is text, not markup
+        assert not page.get_by_role("button", name="Talk to a person").count()
+
+        # No ORM call while Playwright's loop runs (browser_testing): the database is checked after.
+        staff_context = browser.new_context()
+        staff_context.add_cookies([operator_cookie])
+        staff_page = staff_context.new_page()
+        staff_page.goto(f"{live_server.url}/contact/chat/", wait_until="load")
+        staff_page.locator("#chat-queue a").first.click()
+        history = staff_page.locator("#chat-history").inner_text()
+        assert "My cat is sick <b>today</b>" in history and "The moon is made of cheese" in history
+        assert "The assistant could not answer twice" in staff_page.locator("#handover-card").inner_text()
+    assert not violations, violations
+    assert module and set(module) <= {200, 304}  # the chat module loaded (and ran without errors)
+    conversation = Conversation.objects.get()
+    assert (conversation.state, conversation.queue, conversation.handover_reason) == ("open", "line1", "two_misses")
+    assert list(conversation.messages.filter(sender="person").values_list("text", flat=True)) == ["My cat is sick <b>today</b>", "The moon is made of cheese"]
