@@ -665,7 +665,8 @@ def knowledge_import(*, actor: Actor, country: str, items: list[ImportItem], pub
     """Import checked items in one transaction: all or nothing.
 
     A new id makes a new item; an existing item gets a new version only when its text or category
-    changed (an open draft is replaced; a version in review refuses the whole import). Without
+    differs from the published one (the importer's own open draft is replaced; another author's open
+    draft, or a version in review, refuses the whole import). Without
     `publish` new versions are drafts for review; with it (the system's starter set, or a command
     run by the institution) they are published at once, recorded as reviewed by the system.
     With `if_empty`, nothing happens (None is returned) when the country already has items.
@@ -694,6 +695,14 @@ def knowledge_import(*, actor: Actor, country: str, items: list[ImportItem], pub
                 raise PronoiaError(
                     code="kb_version_in_review",
                     message=_("%(where)s: version %(number)s of this item is in review; finish the review first.") % {"where": entry.source, "number": latest.number},
+                    field="file",
+                )
+            # Someone else's open draft is their work in progress: the import never overwrites it.
+            if latest is not None and latest.is_editable and latest.author_label != _label(actor):
+                raise PronoiaError(
+                    code="kb_open_draft",
+                    message=_("%(where)s: %(author)s is writing version %(number)s of this item; publish or finish that draft first.")
+                    % {"where": entry.source, "author": latest.author_label, "number": latest.number},
                     field="file",
                 )
             result.updated.append(entry.item_id)

@@ -214,3 +214,22 @@ def test_the_starter_set_in_the_repository_imports_as_make_run_does():
     published = KnowledgeItem.objects.filter(country="gr", status=KnowledgeItemStatus.PUBLISHED).count()
     assert published == len(services.knowledge_path_parse(path=starter, country="gr")) > 0
     assert "nothing imported" in kb_import(starter, "--publish", "--if-empty")
+
+
+def test_the_import_never_overwrites_a_content_managers_open_draft(tmp_path):
+    path = tmp_path / "kb.json"
+    write(path, [kb_item_json("hist-001")])
+    kb_import(path, "--publish")
+    item = KnowledgeItem.objects.get()
+    manager = content_manager_actor()
+    draft = kb_item_json("x", topic="work in progress")["translations"]
+    services.knowledge_draft_save(actor=manager, item_pk=item.pk, category="insurance-history", translations=draft)
+    before = snapshot()
+    write(path, [kb_item_json("hist-001", topic="changed upstream")])
+    with pytest.raises(CommandError, match=r"id hist-001.*is writing version 2"):
+        kb_import(path, "--publish")
+    assert snapshot() == before
+    # The same text as the published version is simply unchanged: the draft stays as it is.
+    write(path, [kb_item_json("hist-001")])
+    assert "1 unchanged" in kb_import(path, "--publish")
+    assert KnowledgeVersion.objects.get(item=item, number=2).translations["en"]["question"] == draft["en"]["question"]
