@@ -27,7 +27,9 @@ from pronoia.contact.models import Conversation, ConversationMessage
 from pronoia.contact.services.conversations import conversation_operator_reply, conversation_take
 from pronoia.contact.tests.factories import chat_kb  # noqa: F401  (fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("chat_kb")]
+# Transactional: Channels closes the database connection around each consumer handler
+# (close_old_connections), which would end a test wrapped in one transaction on PostgreSQL.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("chat_kb")]
 
 
 @pytest.fixture
