@@ -4,7 +4,10 @@ to the operator who opens it. The test server speaks HTTP only, so the page's mo
 WebSocket and the forms post as without JavaScript (the fallback under test)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from pronoia.accounts.roles import Role
@@ -58,3 +61,42 @@ def test_asking_through_the_widget_hands_over_with_the_transcript(live_server):
     conversation = Conversation.objects.get()
     assert (conversation.state, conversation.queue, conversation.handover_reason) == ("open", "line1", "two_misses")
     assert list(conversation.messages.filter(sender="person").values_list("text", flat=True)) == ["My cat is sick <b>today</b>", "The moon is made of cheese"]
+
+
+AXE = Path(settings.BASE_DIR) / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']}: {v['id']} at {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_chat_pages_have_no_serious_accessibility_violations(live_server):
+    tools_or_skip("the chat accessibility check", AXE)
+    person = Client()
+    url = person.post("/chat/", {"text": "certificate"})["Location"].split("#")[0]  # suggestions as buttons
+    answered = Client()
+    answered_url = answered.post("/chat/", {"text": "What is the retirement age?"})["Location"].split("#")[0]  # rating form
+    error = Client()
+    handed = Client()
+    handed.post("/chat/", {"text": "I want to talk to a person"})
+    conversation = Conversation.objects.get(state="open")
+    staff = Client()
+    client_sign_in_staff(staff, staff_user(Role.OPERATOR_L2))
+    visits = [(person, url), (person, "/"), (answered, answered_url), (error, "/chat/"), (staff, "/contact/chat/"), (staff, f"/contact/chat/{conversation.pk}")]
+    cookies = [session_cookie(client, live_server.url) if client.cookies.get(settings.SESSION_COOKIE_NAME) else None for client, _ in visits]
+    found = {}
+    with chromium_open() as browser:
+        for (client, path), cookie in zip(visits, cookies):
+            context = browser.new_context(bypass_csp=True)
+            if cookie:
+                context.add_cookies([cookie])
+            page = context.new_page()
+            assert page.goto(live_server.url + path).status == 200, path
+            if client is error:  # the page after a refused (empty) message: error summary and field error
+                page.get_by_role("button", name="Send", exact=True).click()
+                page.wait_for_selector(".govuk-error-summary")
+            found[path] = axe_violations(page)
+            context.close()
+    assert not any(found.values()), found
