@@ -243,3 +243,20 @@ def test_a_missing_item_is_404(client):
     assert client.get(f"{LIST}999999").status_code == 404
     assert client.post(f"{LIST}999999/publish").status_code == 404
     assert client.post(f"{PROPOSALS}/999999/decline", {"note": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "error"),
+    [
+        ("el", "Βάση γνώσεων", "Ελληνικά, απάντηση: πρέπει να έχει έως 4000 χαρακτήρες"),
+        ("pl", "Baza wiedzy", "polski, odpowiedź: może mieć najwyżej 4000 znaków"),
+        ("bg", "База знания", "български, отговор: трябва да е до 4000 знака"),
+        ("ru", "База знаний", "русский, ответ: должно быть не длиннее 4000 символов"),
+    ],
+)
+def test_the_pages_and_their_errors_speak_the_users_language(client, settings, language, heading, error):
+    signed_in(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    assert heading in client.get(LIST).content.decode()
+    response = client.post(NEW, form_data(**{f"{language}_answer": "x" * 4001}))
+    assert response.status_code == 400 and error in response.content.decode()
