@@ -10,6 +10,7 @@ when someone acts for the person); an identifier typed into the chat is never lo
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import unicodedata
@@ -528,8 +529,6 @@ def _pension_date(*, actor: Actor, person: Person) -> tuple[str, list[str]]:
 
 
 def _day(iso: str) -> str:
-    import datetime
-
     return date_format(datetime.date.fromisoformat(iso[:10]), "DATE_FORMAT")
 
 
@@ -548,10 +547,28 @@ def _categories_of(item_id: str) -> list[str]:
     }.get(item_id, [DataCategory.INSURANCE_RECORD])
 
 
+@transaction.atomic
+def conversations_idle_close(*, idle: datetime.timedelta = datetime.timedelta(hours=24), now: datetime.datetime | None = None) -> int:
+    """End conversations still with the assistant and silent for `idle`: resolved by the assistant
+    when it answered something (bot_resolved), else just resolved. Handed-over ones wait for operators.
+    Idempotent; meant for a periodic task. Returns how many it closed."""
+    now = now or timezone.now()
+    closed = 0
+    stale = Conversation.objects.select_for_update().filter(state=S.PENDING).exclude(messages__created_at__gte=now - idle).filter(created_at__lt=now - idle)
+    for conversation in stale:
+        answered = conversation.messages.filter(sender=M.ASSISTANT, decision="answer").exists()
+        conversation.state, conversation.resolved_at, conversation.bot_resolved = S.RESOLVED, now, answered
+        conversation.pending_suggestions = []
+        conversation.save(update_fields=["state", "resolved_at", "bot_resolved", "pending_suggestions"])
+        closed += 1
+    return closed
+
+
 # ---------------------------------------------------------------- operators
 
 
-def _operator_lines(actor: Actor) -> frozenset[str]:
+def _acting_lines(actor: Actor) -> frozenset[str]:
+    # The lines an operator may act on (supervisors read every line, selectors.operator_lines, and act on none).
     if actor.has_role(Role.OPERATOR_L2):
         return frozenset({Q_.LINE1, Q_.LINE2})
     if actor.has_role(Role.OPERATOR_L1):
@@ -572,7 +589,7 @@ def conversation_take(*, conversation: Conversation, actor: Actor) -> Conversati
     that is logged in the personal-data access log with the conversation as the reason.
     """
     conversation = _locked(conversation)
-    if conversation.queue not in _operator_lines(actor):
+    if conversation.queue not in _acting_lines(actor):
         raise PermissionDenied(code="conversation_line_denied", message=_("This conversation is for another line of operators."))
     if conversation.state != S.OPEN:
         raise PronoiaError(code="conversation_not_waiting", message=_("This conversation is not waiting for an operator."), status_code=409)
@@ -641,7 +658,7 @@ def conversation_resolve(*, conversation: Conversation, actor: Actor) -> Convers
 @transaction.atomic
 def conversation_kb_propose(*, conversation: Conversation, actor: Actor, text: str) -> None:
     """An operator proposes a knowledge-base item (or a change) from this conversation for review."""
-    if conversation.queue not in _operator_lines(actor):
+    if conversation.queue not in _acting_lines(actor):
         raise PermissionDenied(code="conversation_line_denied", message=_("This conversation is for another line of operators."))
     text = message_clean(text)
     try:

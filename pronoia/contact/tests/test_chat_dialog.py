@@ -235,3 +235,27 @@ def test_a_message_over_2000_characters_is_refused_with_its_length(length):
 
 def test_an_unknown_language_falls_back_to_english():
     assert conversation_start(actor=ANONYMOUS, language="xx").language == "en"
+
+
+def test_idle_conversations_with_the_assistant_are_closed_once():
+    import datetime
+
+    from django.utils import timezone
+
+    from pronoia.contact.services.conversations import conversations_idle_close
+
+    answered = conversation_start(actor=ANONYMOUS, language="en")
+    say(answered, "What is the retirement age?")
+    unanswered = conversation_start(actor=ANONYMOUS, language="en")
+    say(unanswered, "my cat is sick")
+    waiting = conversation_start(actor=ANONYMOUS, language="en")
+    say(waiting, "I want to talk to a person")
+    assert conversations_idle_close(now=timezone.now()) == 0  # nothing is idle yet
+    later = timezone.now() + datetime.timedelta(hours=25)
+    assert conversations_idle_close(now=later) == 2
+    assert conversations_idle_close(now=later) == 0
+    for conversation in (answered, unanswered, waiting):
+        conversation.refresh_from_db()
+    assert (answered.state, answered.bot_resolved) == ("resolved", True)
+    assert (unanswered.state, unanswered.bot_resolved) == ("resolved", False)
+    assert waiting.state == "open"

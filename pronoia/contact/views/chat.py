@@ -39,6 +39,7 @@ from pronoia.contact.services.conversations import (
     conversation_suggestion_pick,
     conversation_suggestions_decline,
     conversation_take,
+    message_clean,
 )
 from pronoia.core.errors import NotFound, PermissionDenied, PronoiaError
 from pronoia.core.rate_limits import client_address
@@ -129,8 +130,6 @@ class ChatStartView(RoleRequiredMixin, View):
             return _person_page(request, conversation, error=limited, text=text)
         try:
             if conversation is None:
-                from pronoia.contact.services.conversations import message_clean
-
                 message_clean(text)  # refuse an empty or over-long first message before creating anything
                 conversation = conversation_start(actor=request.actor, language=_language(request))
                 _token_remember(request, conversation)
@@ -172,8 +171,6 @@ class ChatConversationView(RoleRequiredMixin, View):
                 conversation_handover_request(conversation=conversation, actor=actor)
             elif conversation.state == Conversation.State.RESOLVED:
                 # Writing again after the end starts a new conversation (the old one keeps its rating).
-                from pronoia.contact.services.conversations import message_clean
-
                 message_clean(text)
                 conversation = conversation_start(actor=actor, language=_language(request))
                 _token_remember(request, conversation)
