@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -96,8 +97,8 @@ def _person_page(request: HttpRequest, conversation: Conversation | None, *, err
         "error": error,
         # Echoed back into the textarea (escaped) so a refused message is not lost; never the over-long one.
         "text": text if error is not None and error.code not in ("message_too_long",) else "",
-        "message_max_chars": MESSAGE_MAX_CHARS,
-        "comment_max_chars": COMMENT_MAX_CHARS,
+        "message_max_chars": number_format(MESSAGE_MAX_CHARS, force_grouping=True),
+        "comment_max_chars": number_format(COMMENT_MAX_CHARS, force_grouping=True),
         "chat_page": True,
     }
     response = render(request, "contact/chat/conversation.html", context, status=error.status_code if error else 200)
@@ -220,7 +221,7 @@ def _operator_page(request: HttpRequest, pk: int, *, error: PronoiaError | None 
         raise Http404 from None
     except PermissionDenied as exc:
         return denied_render(request, exc)
-    context = {"view": view, "conversation": view.conversation, "error": error, "reply": reply, "proposal": proposal, "message_max_chars": MESSAGE_MAX_CHARS}
+    context = {"view": view, "conversation": view.conversation, "error": error, "reply": reply, "proposal": proposal, "message_max_chars": number_format(MESSAGE_MAX_CHARS, force_grouping=True)}
     return render(request, "contact/chat/operator.html", context, status=error.status_code if error else 200)
 
 
