@@ -95,6 +95,7 @@ class Gateway:
     def reset(self) -> None:
         self.messages: dict[str, dict] = {}
         self.duplicates = 0
+        self.duplicate_references: list[str] = []  # the first 100, to see which
         self.rejected = 0
         self.receipts_sent = 0
         self.receipts_failed = 0
@@ -186,6 +187,8 @@ def app_build(gateway: Gateway) -> web.Application:
         existing = gateway.messages.get(fields["reference"])
         if existing is not None:
             gateway.duplicates += 1
+            if len(gateway.duplicate_references) < 100:
+                gateway.duplicate_references.append(fields["reference"])
             return web.json_response(_public(existing), status=200)
         message = {"id": uuid.uuid4().hex, "reference": fields["reference"], "to": fields["to"], "body": fields["body"], "status": "accepted", "reason": None, "received_at": time.time()}
         gateway.messages[fields["reference"]] = message
@@ -210,6 +213,7 @@ def app_build(gateway: Gateway) -> web.Application:
         return web.json_response({
             "received": len(gateway.messages),
             "duplicates": gateway.duplicates,
+            "duplicate_references": gateway.duplicate_references,
             "receipts_sent": gateway.receipts_sent,
             "receipts_failed": gateway.receipts_failed,
             "receipts_pending": gateway.receipts_pending,

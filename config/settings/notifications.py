@@ -25,6 +25,7 @@ simulators that `bin/run-portal` starts (`python -m simulators`), never at a rea
                                          generated at first use for the demo and tests, never committed
   PRONOIA_VAPID_SUBJECT                  the VAPID `sub` contact (default mailto:notifications@pronoia.localhost)
   PRONOIA_PROVIDER_TIMEOUT_SECONDS       connect/read timeout towards every provider (default 5)
+  PRONOIA_SMS_CONCURRENCY, PRONOIA_PUSH_CONCURRENCY  requests in flight at once within a batch (default 8)
 """
 import os
 
@@ -66,3 +67,6 @@ NOTIFICATIONS_VAPID_KEY_FILE = _Path(os.environ.get("PRONOIA_VAPID_KEY_FILE", _V
 NOTIFICATIONS_VAPID_SUBJECT = os.environ.get("PRONOIA_VAPID_SUBJECT", "mailto:notifications@pronoia.localhost")
 NOTIFICATIONS_PUSH_TTL_SECONDS = 24 * 3600
 NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PRONOIA_PROVIDER_TIMEOUT_SECONDS", "5"))
+# Requests in flight at once within one batch (the gateway and push services take parallel connections).
+NOTIFICATIONS_SMS_CONCURRENCY = int(os.environ.get("PRONOIA_SMS_CONCURRENCY", "8"))
+NOTIFICATIONS_PUSH_CONCURRENCY = int(os.environ.get("PRONOIA_PUSH_CONCURRENCY", "8"))

@@ -10,7 +10,8 @@ The VAPID key: `NOTIFICATIONS_VAPID_KEY_FILE`. When that is the default
 there at first use (mode 0600, never committed, like the test PKI); any other missing path is a
 configuration error, so production never silently signs with a fresh key.
 
-Statuses: 201 → delivered (taken by the push service; it reports nothing later unless receipts
+A batch goes out NOTIFICATIONS_PUSH_CONCURRENCY requests at a time (one keep-alive session per
+sending thread). Statuses: 201 → delivered (taken by the push service; it reports nothing later unless receipts
 are requested, which this adapter does not do); 404/410 → permanent failure (the subscription is
 gone: the pipeline should drop it); 400/401/403/413 → technical failure (our request is wrong);
 429, 5xx, timeout → temporary failure. `lookup` returns None: RFC 8030 has no way to ask a push
@@ -21,7 +22,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -90,7 +93,15 @@ class WebPushAdapter:
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.ttl = settings.NOTIFICATIONS_PUSH_TTL_SECONDS
         self.subject = settings.NOTIFICATIONS_VAPID_SUBJECT
-        self.http = requests.Session()
+        self.concurrency = max(1, settings.NOTIFICATIONS_PUSH_CONCURRENCY)
+        self._local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         from pywebpush import WebPushException, webpush
@@ -124,7 +135,11 @@ class WebPushAdapter:
         return SendResult(status=DELIVERED, provider_reference=response.headers.get("Location", "")[:200])
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
-        return [self._send_one(message) for message in messages]
+        """Each message to its own push service endpoint, NOTIFICATIONS_PUSH_CONCURRENCY at a time."""
+        if self.concurrency == 1 or len(messages) < 2:
+            return [self._send_one(message) for message in messages]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(messages)), thread_name_prefix="push") as pool:
+            return list(pool.map(self._send_one, messages))
 
     def lookup(self, reference: str) -> SendResult | None:
         return None

@@ -1,6 +1,7 @@
 """SMS through the HTTP JSON SMS gateway (the local simulator: `simulators.sms_gateway`).
 
-One `requests.Session` per adapter keeps the connection alive across a batch. The gateway is
+A batch is sent over NOTIFICATIONS_SMS_CONCURRENCY keep-alive connections at once (one
+`requests.Session` per sending thread, reused across the batch), in order of results. The gateway is
 idempotent on the client reference (a second submission answers the first message), so a retry
 after a timeout or a 5xx cannot make a second SMS. Its answers map to the statuses:
 
@@ -13,7 +14,9 @@ the gateway's receipt words to the statuses.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
@@ -53,8 +56,18 @@ class HttpSmsAdapter:
         self.url = settings.NOTIFICATIONS_SMS_GATEWAY_URL
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.callback_url = settings.NOTIFICATIONS_SMS_RECEIPT_URL
-        self.http = requests.Session()
-        self.http.headers.update({"X-Api-Key": settings.NOTIFICATIONS_SMS_API_KEY, "Accept": "application/json"})
+        self.api_key = settings.NOTIFICATIONS_SMS_API_KEY
+        self.concurrency = max(1, settings.NOTIFICATIONS_SMS_CONCURRENCY)
+        self._local = threading.local()
+
+    @property
+    def http(self) -> requests.Session:
+        """This thread's keep-alive session (requests sessions are not shared between threads)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers.update({"X-Api-Key": self.api_key, "Accept": "application/json"})
+        return session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         payload = {"to": message.to, "body": message.body, "reference": message.reference}
@@ -79,7 +92,10 @@ class HttpSmsAdapter:
         return SendResult(status=TECHNICAL_FAILURE, detail=detail)
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
-        return [self._send_one(message) for message in messages]
+        if self.concurrency == 1 or len(messages) < 2:
+            return [self._send_one(message) for message in messages]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(messages)), thread_name_prefix="sms") as pool:
+            return list(pool.map(self._send_one, messages))
 
     def lookup(self, reference: str) -> SendResult | None:
         """What the gateway holds for `reference`; raises SmsLookupError when it cannot be asked."""
