@@ -7,6 +7,8 @@ Pipeline (pronoia.notifications.services, notif-core):
   PRONOIA_NOTIFY_LEASE_SECONDS    how long a message may stay "sending" without a result before it is
                                   reconciled with the provider (default 300)
   PRONOIA_NOTIFY_BATCH_SIZE       notifications per dispatch task (default 200)
+  PRONOIA_NOTIFY_SEND_CHUNK       notifications claimed and handed to a provider at a time within a task
+                                  (default 25); the lease must exceed the time one chunk takes to send
   PRONOIA_NOTIFY_SWEEP_DAYS       how far back the periodic sweep looks for events not fanned out (default 7)
 
 Delivery channels (pronoia.notifications.channels, notif-delivery); the defaults point at the local
@@ -34,6 +36,7 @@ NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_BASE_SECOND
 NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_MAX_SECONDS", "21600"))
 NOTIFY_LEASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_LEASE_SECONDS", "300"))
 NOTIFY_BATCH_SIZE = int(os.environ.get("PRONOIA_NOTIFY_BATCH_SIZE", "200"))
+NOTIFY_SEND_CHUNK = int(os.environ.get("PRONOIA_NOTIFY_SEND_CHUNK", "25"))
 NOTIFY_SWEEP_DAYS = int(os.environ.get("PRONOIA_NOTIFY_SWEEP_DAYS", "7"))
 # The order in which another channel is tried after a final failure (the person's choices first).
 NOTIFY_FALLBACK_ORDER = ["email", "sms", "inbox"]

@@ -368,11 +368,20 @@ def notifications_dispatch(*, notification_ids: Iterable[int], adapter_for: Adap
     `adapter_for` is the seam for tests; by default the channel registry.
     """
     adapter_for = adapter_for or _adapter_for
-    now = _now(now)
     ids = sorted({int(i) for i in notification_ids})
     if not ids:
         return 0
-    _in_doubt_reconcile(ids, adapter_for=adapter_for, now=now)
+    _in_doubt_reconcile(ids, adapter_for=adapter_for, now=_now(now))
+    # Claim and send in small chunks: a row's "sending" time is then when its own chunk started,
+    # so the lease measures one chunk's send, not a whole batch's (a slow batch is not taken for dead).
+    size = max(1, settings.NOTIFY_SEND_CHUNK)
+    handed = 0
+    for start in range(0, len(ids), size):
+        handed += _chunk_send(ids[start : start + size], adapter_for=adapter_for, now=_now(now))
+    return handed
+
+
+def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) -> int:
     claimed = _claim(ids, now)
     by_channel: dict[str, list[Notification]] = defaultdict(list)
     for row in claimed:

@@ -226,3 +226,21 @@ def test_notification_factory_round_trip():
     person = person_with_contacts()
     n = notification_for(person, status="sending", created_at=timezone.now())
     assert notification_receipt_apply(reference=n.reference, status="delivered").status == "delivered"
+
+
+def test_a_batch_is_claimed_and_sent_in_chunks(templates, settings):
+    settings.NOTIFY_SEND_CHUNK = 2
+    ids = [email_notification().pk for _ in range(5)]
+    adapters = Adapters()
+    batches: list[int] = []
+    real = adapters.by_channel["email"].send_many
+
+    def counting(messages):
+        # When a chunk is handed over, the later chunks are not yet claimed (their lease has not started).
+        batches.append(len(messages))
+        assert Notification.objects.filter(pk__in=ids, status="created").count() == 5 - sum(batches)
+        return real(messages)
+
+    adapters.by_channel["email"].send_many = counting
+    assert notifications_dispatch(notification_ids=ids, adapter_for=adapters, now=T0) == 5
+    assert batches == [2, 2, 1]
