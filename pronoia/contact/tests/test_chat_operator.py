@@ -100,6 +100,8 @@ def test_take_reply_resolve_and_the_figures(queues):
     conversation.refresh_from_db()
     assert conversation.state == "resolved" and conversation.resolved_at and not conversation.bot_resolved
     assert first.post(f"{page(conversation.pk)}/reply", {"text": "late"}).status_code == 403
+    assert first.post(f"{page(conversation.pk)}/resolve").status_code == 403  # resolved once only
+    assert first.post(f"{page(conversation.pk)}/take").status_code == 409
     actions = set(AuditEvent.objects.filter(object_type="conversation", object_id=str(conversation.pk)).values_list("action", flat=True))
     assert actions >= {"contact_chat_taken", "contact_chat_replied", "contact_chat_resolved"}
     figures = conversation_metrics_for(start=timezone.now() - timezone.timedelta(days=1), end=timezone.now() + timezone.timedelta(days=1))

@@ -191,3 +191,29 @@ def test_another_persons_identifier_typed_in_the_chat_shows_none_of_their_data(c
     assert "120 days of insurance" in pages[0] and "never look up an identification number" in pages[0]
     assert me.national_id in pages[1]  # the second-line operator sees who is asking
     assert set(DataAccessEntry.objects.values_list("person_id", flat=True)) == {me.pk}
+
+
+@pytest.mark.parametrize("payload", [*HOSTILE, "\u202eκαλημέρα\x00", "a" * 2001, ""])
+def test_hostile_or_odd_input_gets_a_reply_in_the_persons_language(client, settings, payload):
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    response = client.post("/chat/", {"text": payload})
+    html = (client.get(response["Location"]) if response.status_code == 302 else response).content.decode()
+    with translation.override("el"):
+        expected = [translation.gettext(text) for text in (
+            "I do not know the answer to that, and I would rather not guess. Try other words, or talk to a person.",
+            "Type your question before sending it.",
+        )] + [translation.gettext("Your message has %(length)s characters. Keep it to %(max)s characters or fewer, or split it into several messages.").split("%")[0]]
+    assert any(text in html for text in expected), html[-3000:]
+    assert '<html lang="el"' in html
+    if payload:
+        assert payload not in html
+
+
+def test_a_suggestion_picked_twice_is_answered_once(client):
+    url = ask(client, "certificate")
+    assert client.post(url, {"pick": "certificate-insurance"}).status_code == 302
+    response = client.post(url, {"pick": "certificate-insurance"})
+    assert response.status_code == 400 and "That suggestion is no longer offered." in response.content.decode()
+    assert ConversationMessage.objects.filter(item_id="certificate-insurance", decision="answer").count() == 1
