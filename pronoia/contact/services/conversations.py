@@ -277,6 +277,7 @@ def conversation_message_post(*, conversation: Conversation, actor: Actor, text:
     text = message_clean(text)
     text, had_identifier = identifiers_mask(text)
     conversation = _locked(conversation)
+    _open_check(conversation)  # again under the lock: an operator may have just resolved it
     with translation.override(conversation.language):
         new = [_say(conversation, M.PERSON, text)]
         if conversation.state == S.OPEN:
