@@ -6,11 +6,8 @@ from huey.contrib.djhuey import db_task
 
 @db_task(retries=2, retry_delay=30)
 def knowledge_vectors_rebuild(country: str) -> None:
-    """Build the country's retriever in the worker, so the dense vectors of the published texts are
-    encoded and stored on disk (retrieval's cache, keyed by the texts) before the web processes ask.
+    """Encode the dense vectors of the country's published texts after a publish, retire or import,
+    so that web processes never encode them inside a request (idempotent: see the service)."""
+    from pronoia.contact.services.knowledge import knowledge_vectors_rebuild as vectors_rebuild
 
-    Idempotent: when nothing changed since the last build the cached vectors are reused.
-    """
-    from pronoia.contact.selectors.knowledge import knowledge_retriever_get
-
-    knowledge_retriever_get(country=country)
+    vectors_rebuild(country=country)

@@ -9,7 +9,7 @@ cheap query, that its cached search index is stale.
 """
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from pronoia.core.countries import Country
@@ -137,13 +137,21 @@ class KnowledgeVersion(models.Model):
 
 
 class KnowledgeRevision(models.Model):
-    """One row per country, incremented on every publish, retire and import that changed something."""
+    """One row per country, incremented on every publish, retire and import that changed something.
+
+    `vectors_number` is the revision whose dense vectors the worker has encoded and stored: until it
+    catches up, web processes answer with BM25 instead of encoding every text inside a request.
+    """
 
     country = models.CharField(max_length=2, choices=Country.choices, unique=True)
     number = models.PositiveBigIntegerField(default=0)
+    vectors_number = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(number__gte=0), name="kb_revision_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=0), name="kb_revision_not_negative"),
+            models.CheckConstraint(condition=Q(vectors_number__lte=F("number")), name="kb_revision_vectors_not_ahead"),
+        ]
 
 
 class KnowledgeProposal(models.Model):

@@ -117,8 +117,8 @@ def knowledge_export(*, country: str, status: str = KnowledgeItemStatus.PUBLISHE
 # --- the assistant's index -------------------------------------------------------------------
 
 _cache_lock = threading.Lock()
-# country -> (revision, retriever). A per-process cache tagged with the revision, never the truth.
-_retrievers: dict[str, tuple[int, object]] = {}
+# country -> ((revision, kind), retriever). A per-process cache tagged with the revision, never the truth.
+_retrievers: dict[str, tuple[tuple[int, str], object]] = {}
 
 
 def knowledge_revision_get(*, country: str) -> int:
@@ -137,27 +137,43 @@ def knowledge_entries_published(*, country: str) -> list:
     return [KnowledgeEntry(item_id=item_id, category=category, translations=translations) for item_id, category, translations in rows]
 
 
-def knowledge_retriever_build(*, country: str):
+def knowledge_retriever_build(*, country: str, kind: str):
     from pronoia.contact.retrieval import retriever_build
 
-    kind = getattr(settings, "PRONOIA_KB_RETRIEVER", "auto")
     cache_dir = getattr(settings, "PRONOIA_KB_VECTORS_DIR", None)
     return retriever_build(knowledge_entries_published(country=country), kind=kind, cache_dir=cache_dir)
 
 
+def _kind_for(*, revision: int, vectors_revision: int) -> str:
+    """The retriever kind to build now: `auto` is hybrid only once the worker stored this revision's vectors."""
+    kind = getattr(settings, "PRONOIA_KB_RETRIEVER", "auto")
+    if kind != "auto":
+        return kind
+    from pronoia.contact.retrieval import dense_available
+
+    return "hybrid" if dense_available() and vectors_revision >= revision else "bm25"
+
+
 def knowledge_retriever_get(*, country: str):
-    """The retriever over the country's published items, rebuilt when the KB revision changed."""
-    revision = knowledge_revision_get(country=country)
+    """The retriever over the country's published items, rebuilt when the KB revision changed.
+
+    One query per call (the revision row). With the default kind ("auto") the index is BM25 until
+    the worker has encoded the dense vectors of this revision (knowledge_vectors_rebuild), then hybrid.
+    """
+    row = KnowledgeRevision.objects.filter(country=country).values_list("number", "vectors_number").first() or (0, 0)
+    revision, vectors_revision = row
+    kind = _kind_for(revision=revision, vectors_revision=vectors_revision)
+    key = (revision, kind)
     cached = _retrievers.get(country)
-    if cached is not None and cached[0] == revision:
+    if cached is not None and cached[0] == key:
         return cached[1]
     with _cache_lock:
         cached = _retrievers.get(country)
-        if cached is not None and cached[0] == revision:
+        if cached is not None and cached[0] == key:
             return cached[1]
-        # Read the revision and the entries in that order: a publish in between makes the next call rebuild again.
-        retriever = knowledge_retriever_build(country=country)
-        _retrievers[country] = (revision, retriever)
+        # The revision was read before the entries: a publish in between makes the next call rebuild again.
+        retriever = knowledge_retriever_build(country=country, kind=kind)
+        _retrievers[country] = (key, retriever)
         return retriever
 
 

@@ -761,3 +761,23 @@ def knowledge_path_parse(*, path, country: str) -> list[ImportItem]:
             data = handle.read(IMPORT_MAX_BYTES + 1)  # enough to tell it is too large
         batches.append(knowledge_file_parse(data=data, name=str(file), country=country))
     return knowledge_items_merge(batches)
+
+
+def knowledge_vectors_rebuild(*, country: str) -> bool:
+    """Encode and store the dense vectors of the country's published texts (the worker's job), then
+    mark the revision ready so web processes switch to the hybrid retriever.
+
+    Idempotent: nothing to do when the stored vectors are of the current revision (or the dense model
+    is not installed); the retrieval package reuses its disk cache when the texts did not change.
+    Returns True when it built them.
+    """
+    from pronoia.contact.retrieval import dense_available
+    from pronoia.contact.selectors.knowledge import knowledge_retriever_build
+
+    row = KnowledgeRevision.objects.filter(country=country).values_list("number", "vectors_number").first()
+    if row is None or row[1] >= row[0] or not dense_available():
+        return False
+    knowledge_retriever_build(country=country, kind="hybrid")
+    # Only forward: a later publish while encoding leaves its own rebuild queued.
+    KnowledgeRevision.objects.filter(country=country, vectors_number__lt=row[0]).update(vectors_number=row[0])
+    return True

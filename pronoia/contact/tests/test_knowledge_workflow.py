@@ -178,14 +178,30 @@ def test_publish_and_retire_schedule_the_vector_rebuild_after_commit(django_capt
     assert calls == ["gr", "gr"]
 
 
-def test_the_rebuild_task_is_idempotent():
+def test_auto_answers_with_bm25_until_the_worker_stored_the_vectors_then_hybrid(settings, monkeypatch):
+    """Web processes never encode every text in a request: hybrid only once the task marked the revision."""
+    from pronoia.contact import retrieval
     from pronoia.contact.tasks import knowledge_vectors_rebuild
 
+    settings.PRONOIA_KB_RETRIEVER = "auto"
+    kinds = []
+    real_build = retrieval.retriever_build
+    monkeypatch.setattr(retrieval, "dense_available", lambda: True)
+    # Record the kind asked for; build BM25 whatever it is, so no model is loaded here.
+    monkeypatch.setattr(retrieval, "retriever_build", lambda entries, *, kind, cache_dir=None: kinds.append(kind) or real_build(entries, kind="bm25"))
     knowledge_published("hist-600", topic="insurance record")
+    selectors.knowledge_retriever_get(country="gr")
+    assert kinds == ["bm25"]
     knowledge_vectors_rebuild.call_local("gr")
-    first = selectors._retrievers["gr"]
-    knowledge_vectors_rebuild.call_local("gr")
-    assert selectors._retrievers["gr"] is first
+    assert kinds == ["bm25", "hybrid"] and KnowledgeRevision.objects.get(country="gr").vectors_number == 1
+    knowledge_vectors_rebuild.call_local("gr")  # idempotent: this revision's vectors are stored
+    assert kinds == ["bm25", "hybrid"]
+    selectors.knowledge_retriever_get(country="gr")
+    selectors.knowledge_retriever_get(country="gr")
+    assert kinds == ["bm25", "hybrid", "hybrid"]  # switched once, then cached
+    knowledge_published("hist-601", topic="sickness benefit")  # a new revision: BM25 until the worker catches up
+    assert selectors.knowledge_retriever_get(country="gr").search("sickness benefit", language="en")[0].item_id == "hist-601"
+    assert kinds[-1] == "bm25"
 
 
 def test_the_answer_falls_back_to_the_country_language_then_english():
