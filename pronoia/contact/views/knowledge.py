@@ -128,15 +128,15 @@ class KnowledgeListView(KnowledgeMixin, View):
         filters = selectors.ListFilters(country=country, text=text, category=category, status=status)
         data = selectors.knowledge_item_list(filters=filters, page=_page(request.GET.get("page")))
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in KNOWLEDGE_LANGUAGES else "en"
+        labels = dict(KnowledgeCategory.choices)
         rows = []
         for item in data["items"]:
             version = item.latest_version
             translations = version.translations if version else {}
             block = translations.get(language) or translations.get("en") or next(iter(translations.values()), {})
-            rows.append({"item": item, "question": block.get("question", ""), "version": version})
+            rows.append({"item": item, "question": block.get("question", ""), "version": version, "category": labels.get(item.category, item.category)})
         query = request.GET.copy()
         query.pop("page", None)
-        labels = dict(KnowledgeCategory.choices)
         context = {
             **data,
             "rows": rows,
@@ -298,6 +298,7 @@ def item_render(request: HttpRequest, item, *, error: PronoiaError | None = None
         "note": note,
         "is_author": open_version is not None and open_version.author_id == user_id,
         "statuses": dict(KnowledgeVersionStatus.choices),
+        "category_label": dict(KnowledgeCategory.choices).get(item.category, item.category),
     }
     return render(request, "contact/knowledge/item.html", context, status=status)
 
