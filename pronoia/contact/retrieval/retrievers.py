@@ -194,7 +194,7 @@ def _default_cache_dir() -> Path | None:
     try:
         from django.conf import settings
 
-        return Path(settings.VAR_DIR) / "contact-vectors"
+        return Path(getattr(settings, "CONTACT_VECTOR_DIR", Path(settings.VAR_DIR) / "contact-vectors"))
     except Exception:  # noqa: BLE001 - outside Django (a script) there is no cache unless one is given
         return None
 

@@ -90,3 +90,20 @@ def test_bm25_index_formula():
 def test_huge_query_does_not_blow_up(retriever):
     ranking = retriever.search("pension age " * 10_000, language="en")
     assert ranking[0].item_id == "pension-age"
+
+
+def test_item_groups_best_and_top_mean():
+    from pronoia.contact.retrieval.retrievers import _Groups
+
+    groups = _Groups(np.array([0, 0, 0, 2, 2]))  # item 1 has no row
+    values = np.array([0.5, 0.9, 0.7, 0.3, 0.1], dtype=np.float32)
+    best = np.full(3, -1.0, dtype=np.float32)
+    groups.best_into(best, values)
+    assert best.tolist() == pytest.approx([0.9, -1.0, 0.3])
+    mean = np.full(3, -1.0, dtype=np.float32)
+    groups.top_mean_into(mean, values, 2)
+    assert mean.tolist() == pytest.approx([0.8, -1.0, 0.2])
+    groups.top_mean_into(mean, values, 5)  # fewer rows than k: the mean of all of them
+    assert mean.tolist() == pytest.approx([0.7, -1.0, 0.2])
+    with pytest.raises(ValueError):
+        _Groups(np.array([1, 0]))
