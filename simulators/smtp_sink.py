@@ -45,6 +45,7 @@ class SinkState:
         self.by_message_id: dict[str, dict] = {}
         self.seen: Counter[str] = Counter()
         self.duplicates = 0
+        self.refused = 0
         self.faults: dict = {"delay_seconds": 0, "refuse": {}, "refuse_all": None}
 
     def record(self, envelope: Envelope) -> None:
@@ -81,6 +82,7 @@ class SinkHandler:
         await self._delay()
         reply = (self.state.faults.get("refuse") or {}).get(address.lower()) or self.state.faults.get("refuse_all")
         if reply:
+            self.state.refused += 1
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -95,7 +97,7 @@ def api_build(state: SinkState) -> web.Application:
 
     @routes.get("/_sim/state")
     async def state_get(request: web.Request) -> web.Response:
-        return web.json_response({"received": len(state.by_message_id), "duplicates": state.duplicates, "transactions": len(state.messages), "faults": state.faults})
+        return web.json_response({"received": len(state.by_message_id), "duplicates": state.duplicates, "refused": state.refused, "transactions": len(state.messages), "faults": state.faults})
 
     @routes.get("/_sim/messages")
     async def messages_get(request: web.Request) -> web.Response:

@@ -284,7 +284,8 @@ class DeliveryRig:
         return done.stdout
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
-        process = subprocess.Popen(argv, env=self.env, cwd=Path(__file__).resolve().parents[2], stdout=self._log(name), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        with self._log(name) as log:  # the child keeps its own descriptor
+            process = subprocess.Popen(argv, env=self.env, cwd=Path(__file__).resolve().parents[2], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.children.append(process)
         return process
 
@@ -399,14 +400,12 @@ def rig_database_drop(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
-def rig_campaign_seed(*, persons: int, channels: list[str], invalid_numbers: int = 0, enqueue: bool = True) -> dict:
-    """In a rig child: `persons` synthetic people who chose `channels` for campaigns, and the annual-statement
-    campaign to them all (enqueued to Huey on commit). The last `invalid_numbers` people get a number the
-    gateway reports as not allocated (ending in 0000)."""
+def rig_people_seed(*, persons: int, channels: list[str], invalid_numbers: int = 0) -> list[int]:
+    """In a rig child: `persons` synthetic people who chose `channels` for campaigns. The last
+    `invalid_numbers` get a number the gateway reports as not allocated (ending in 0000)."""
     import datetime as dt
 
     from pronoia.notifications.models import Preference
-    from pronoia.notifications.services import campaign_enqueue
     from pronoia.notifications.template_versions import templates_default_load
     from pronoia.people.models import Person
 
@@ -422,7 +421,22 @@ def rig_campaign_seed(*, persons: int, channels: list[str], invalid_numbers: int
     Person.objects.bulk_create(people, batch_size=1000)
     ids = list(Person.objects.filter(national_id__startswith="9").order_by("pk").values_list("pk", flat=True))
     Preference.objects.bulk_create([Preference(person_id=pk, category="campaigns", channels=channels) for pk in ids], batch_size=1000)
+    return ids
+
+
+def rig_campaign_start(*, channels: list[str], enqueue: bool = True) -> dict:
+    """In a rig child: the annual-statement campaign to every seeded person (enqueued to Huey on commit)."""
+    from pronoia.notifications.services import campaign_enqueue
+    from pronoia.people.models import Person
+
+    ids = list(Person.objects.filter(national_id__startswith="9").order_by("pk").values_list("pk", flat=True))
     return campaign_enqueue(
         template_code="campaign.annual_statement", person_ids=ids, event_name="campaign.annual_statement",
         context={"year": "2026"}, channels=channels, campaign_key="annual-statement-2026-rig", enqueue=enqueue,
     )
+
+
+def rig_campaign_seed(*, persons: int, channels: list[str], invalid_numbers: int = 0, enqueue: bool = True) -> dict:
+    """Both of the above in one child."""
+    rig_people_seed(persons=persons, channels=channels, invalid_numbers=invalid_numbers)
+    return rig_campaign_start(channels=channels, enqueue=enqueue)

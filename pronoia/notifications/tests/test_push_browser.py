@@ -41,8 +41,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 def _in_thread(function, *args, **kwargs):
     # Playwright's sync API runs an event loop in this thread, where Django refuses ORM calls.
+    from django.db import connections
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()  # the thread's own connection, or PostgreSQL keeps the test database busy
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
+        return pool.submit(call).result()
 
 
 def _dispatch(notification_id: int) -> None:
