@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,9 +283,14 @@ def knowledge_item_create(*, actor: Actor, country: str, item_id: str, category:
     _item_id_check(item_id)
     _category_check(category, free=False)
     clean = translations_clean(translations=translations, country=country, category=category, complete=False)
+    exists = PronoiaError(code="kb_item_exists", message=_("An item with the id %(id)s already exists.") % {"id": item_id}, field="item_id")
     if KnowledgeItem.objects.filter(country=country, item_id=item_id).exists():
-        raise PronoiaError(code="kb_item_exists", message=_("An item with the id %(id)s already exists.") % {"id": item_id}, field="item_id")
-    item = KnowledgeItem.objects.create(country=country, item_id=item_id, category=category)
+        raise exists
+    try:
+        with transaction.atomic():  # another manager may create the same id at the same moment
+            item = KnowledgeItem.objects.create(country=country, item_id=item_id, category=category)
+    except IntegrityError:
+        raise exists from None
     version = KnowledgeVersion.objects.create(
         item=item, number=1, category=category, translations=clean, author=_user_ref(actor), author_label=_label(actor), proposal=proposal
     )
