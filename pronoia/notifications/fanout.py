@@ -86,7 +86,9 @@ def event_context(event: DomainEvent, *, language: str) -> dict[str, str]:
     from django.urls import reverse
 
     p = event.payload or {}
-    values = {"portal_url": _portal_url(reverse("notifications:inbox"))}
+    # The page the message points to: where the person acts on it.
+    page = {"application": "applications:list", "document": "documents:mine", "notice": "pensions:forecast"}.get(event.name.split(".")[0], "notifications:inbox")
+    values = {"portal_url": _portal_url(reverse(page))}
     with translation.override(language):
         if event.name.startswith("application."):
             from pronoia.services.catalogue.selectors import catalogue_service_get

@@ -39,6 +39,7 @@ def test_created_then_sending_then_delivered(templates, adapters):
     assert n.status == "sending" and n.attempts == 1 and n.sending_at == T0 and n.answered_at == T0
     (message,) = adapters.sent("email")
     assert message.reference == n.reference and message.to == n.person.email and "2026/0000042" in message.subject
+    assert message.body.endswith("http://127.0.0.1:8000/my/applications")  # where the person follows it
     later = T0 + dt.timedelta(seconds=5)
     notification_receipt_apply(reference=n.reference, status="delivered", provider_reference="prov-1", received_at=later, now=later)
     n.refresh_from_db()
