@@ -34,6 +34,35 @@ def inbox_unread_count(*, actor: Actor) -> int:
     return InboxEntry.objects.filter(person_id=actor.person_id, read_at__isnull=True).count()
 
 
+# The navigation's count is read on every page; it is cached briefly (Redis in production, shared by
+# every process) and dropped when the inbox changes. With the embedded per-process cache a message a
+# worker delivers shows in the count within UNREAD_CACHE_SECONDS; the inbox page itself always counts.
+UNREAD_CACHE_SECONDS = 30
+
+
+def _unread_key(person_id: int) -> str:
+    return f"notifications:unread:{person_id}"
+
+
+def inbox_unread_count_for_navigation(*, actor: Actor) -> int:
+    if actor.person_id is None:
+        return 0
+    from django.core.cache import cache
+
+    count = cache.get(_unread_key(actor.person_id))
+    if count is None:
+        count = inbox_unread_count(actor=actor)
+        cache.set(_unread_key(actor.person_id), count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def inbox_unread_forget(*, person_ids) -> None:
+    """Drop the cached counts of these persons (after their inbox changed)."""
+    from django.core.cache import cache
+
+    cache.delete_many([_unread_key(pid) for pid in set(person_ids)])
+
+
 def inbox_page(*, actor: Actor, page: int = 1) -> dict:
     """The signed-in person's own inbox, newest first, with the unread count."""
     qs = InboxEntry.objects.filter(person_id=actor.person_id).order_by("-created_at", "-pk") if actor.person_id else InboxEntry.objects.none()

@@ -39,6 +39,7 @@ from pronoia.notifications.models import (
     Status,
     is_final,
 )
+from pronoia.notifications.selectors import inbox_unread_forget
 from pronoia.notifications.templating import CONTROL_CHARACTERS, render
 
 logger = logging.getLogger(__name__)
@@ -266,6 +267,8 @@ def inbox_deliver(*, notifications: Sequence[Notification], now: dt.datetime | N
     DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification_id=pk, kind=DeliveryAttempt.Kind.SEND, raw_status=Status.DELIVERED, at=now) for pk in ids])
     for n in notifications:
         n.status = Status.DELIVERED
+    person_ids = [n.person_id for n in notifications]
+    transaction.on_commit(lambda: inbox_unread_forget(person_ids=person_ids))
     return len(entries)
 
 
@@ -277,6 +280,7 @@ def inbox_entry_mark_read(*, actor: Actor, entry_id: int, now: dt.datetime | Non
     if entry.read_at is None:
         entry.read_at = _now(now)
         InboxEntry.objects.filter(pk=entry.pk, read_at__isnull=True).update(read_at=entry.read_at)
+        inbox_unread_forget(person_ids=[entry.person_id])
     return entry
 
 

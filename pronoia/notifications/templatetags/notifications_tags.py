@@ -1,4 +1,4 @@
-"""`{% inbox_unread as n %}`: the signed-in person's unread inbox count (one query a page)."""
+"""`{% inbox_unread as n %}`: the signed-in person's unread inbox count (cached briefly: no query on most pages)."""
 from django import template
 
 register = template.Library()
@@ -10,6 +10,6 @@ def inbox_unread(context) -> int:
     actor = getattr(request, "actor", None)
     if actor is None or actor.person_id is None:
         return 0
-    from pronoia.notifications.selectors import inbox_unread_count
+    from pronoia.notifications.selectors import inbox_unread_count_for_navigation
 
-    return inbox_unread_count(actor=actor)
+    return inbox_unread_count_for_navigation(actor=actor)

@@ -14,3 +14,13 @@ def adapters():
     from pronoia.notifications.tests.factories import Adapters
 
     return Adapters()
+
+
+@pytest.fixture(autouse=True)
+def _unread_counts_forgotten():
+    """The navigation's cached unread counts must not carry over between tests (ids are reused)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -223,3 +223,21 @@ def test_templates_are_for_content_managers_and_administrators(client):
     assert client.get("/staff/notifications/templates/").status_code == 403
 
 
+
+
+def test_the_navigation_count_follows_the_inbox(client, templates, django_capture_on_commit_callbacks):
+    me = person_with_contacts()
+    entries = inbox_for(me, 2)
+    client_sign_in_citizen(client, me)
+
+    def nav_count() -> str:
+        html = client.get("/my/applications").content.decode()
+        start = html.index('href="/my/inbox"')
+        return html[start : start + 300]
+
+    assert "2<span" in nav_count()
+    client.get(f"/my/inbox/{entries[0].pk}")  # read one: the count drops at once
+    assert "1<span" in nav_count()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox_for(me, 3)  # three new deliveries (committed) drop the cached count too
+    assert "4<span" in nav_count()
