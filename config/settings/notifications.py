@@ -4,8 +4,12 @@ Pipeline (pronoia.notifications.services, notif-core):
   PRONOIA_NOTIFY_MAX_ATTEMPTS     attempts per message before a temporary failure is final (default 5)
   PRONOIA_NOTIFY_RETRY_BASE_SECONDS  first retry delay; doubled each attempt (default 60)
   PRONOIA_NOTIFY_RETRY_MAX_SECONDS   longest retry delay (default 21600, six hours)
-  PRONOIA_NOTIFY_LEASE_SECONDS    how long a message may stay "sending" without a result before it is
-                                  reconciled with the provider (default 300)
+  PRONOIA_NOTIFY_LEASE_SECONDS    a worker's claim on the messages it marked "sending": it starts no send
+                                  after the lease has run out (the message goes back to the queue), and
+                                  a message left "sending" without a result is reconciled with the
+                                  provider once the lease and the grace have passed (default 300)
+  PRONOIA_NOTIFY_SEND_GRACE_SECONDS  how long a send started just before the lease ran out may still take
+                                  (default three provider timeouts)
   PRONOIA_NOTIFY_BATCH_SIZE       notifications per dispatch task (default 200)
   PRONOIA_NOTIFY_SEND_CHUNK       notifications claimed and handed to a provider at a time within a task
                                   (default 25); the lease must exceed the time one chunk takes to send
@@ -35,6 +39,9 @@ NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PRONOIA_NOTIFY_MAX_ATTEMPTS", "5"))
 NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_BASE_SECONDS", "60"))
 NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_MAX_SECONDS", "21600"))
 NOTIFY_LEASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_LEASE_SECONDS", "300"))
+# After this the original worker can no longer be talking to the provider (its last send started
+# before the lease ran out, and a send ends within its timeouts), so a lookup answers for good.
+NOTIFY_SEND_GRACE_SECONDS = float(os.environ.get("PRONOIA_NOTIFY_SEND_GRACE_SECONDS", "0") or 0) or 3 * float(os.environ.get("PRONOIA_PROVIDER_TIMEOUT_SECONDS", "5"))
 NOTIFY_BATCH_SIZE = int(os.environ.get("PRONOIA_NOTIFY_BATCH_SIZE", "200"))
 NOTIFY_SEND_CHUNK = int(os.environ.get("PRONOIA_NOTIFY_SEND_CHUNK", "25"))
 NOTIFY_SWEEP_DAYS = int(os.environ.get("PRONOIA_NOTIFY_SWEEP_DAYS", "7"))

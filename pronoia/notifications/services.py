@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -302,9 +303,19 @@ def _claimable(now: dt.datetime) -> Q:
     return Q(status=Status.CREATED) | Q(status__in=RETRYABLE, next_attempt_at__lte=now)
 
 
+def _in_doubt_cutoff(now: dt.datetime) -> dt.datetime:
+    """A message marked "sending" before this and still without an answer is in doubt.
+
+    The worker that claimed it starts no send once its lease has run out (the adapters check
+    `OutgoingMessage.claim_expired`), and a send it started before then ends within the grace; past
+    both, asking the provider gives the final word, and a resend cannot race the first worker.
+    """
+    return now - dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS + settings.NOTIFY_SEND_GRACE_SECONDS)
+
+
 def _in_doubt_reconcile(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) -> None:
-    """A message left "sending" with no answer past the lease: ask the provider before any resend."""
-    cutoff = now - dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+    """A message left "sending" with no answer past the lease and grace: ask the provider before any resend."""
+    cutoff = _in_doubt_cutoff(now)
     doubtful = list(Notification.objects.filter(pk__in=ids, status=Status.SENDING, answered_at__isnull=True, sending_at__lt=cutoff).values_list("pk", "channel", "reference"))
     for pk, channel, reference in doubtful:
         try:
@@ -386,13 +397,16 @@ def notifications_dispatch(*, notification_ids: Iterable[int], adapter_for: Adap
 
 
 def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) -> int:
+    # The claim's lease starts when the rows are marked (`now`, taken just before the claim): no
+    # send may start after it, measured on the wall clock the sweep's cutoff uses too.
+    send_before = time.time() + settings.NOTIFY_LEASE_SECONDS
     claimed = _claim(ids, now)
     by_channel: dict[str, list[Notification]] = defaultdict(list)
     for row in claimed:
         by_channel[row.channel].append(row)
     for channel, rows in by_channel.items():
         messages = [
-            OutgoingMessage(notification_id=r.pk, reference=r.reference, channel=channel, to=r.destination, subject=r.subject, body=r.body, language=r.language, push_keys=r.push_keys)
+            OutgoingMessage(notification_id=r.pk, reference=r.reference, channel=channel, to=r.destination, subject=r.subject, body=r.body, language=r.language, push_keys=r.push_keys, send_before=send_before)
             for r in rows
         ]
         try:
@@ -406,6 +420,8 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
         with transaction.atomic():
             locked = {r.pk: r for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template")}
             pairs = [(locked[r.pk], res) for r, res in zip(rows, results, strict=True) if r.pk in locked]
+            _unsent_requeue([row for row, res in pairs if not res.sent], now=now)
+            pairs = [(row, res) for row, res in pairs if res.sent]
             failed = _outcomes_apply([p[0] for p in pairs], [p[1] for p in pairs], kind=DeliveryAttempt.Kind.SEND, now=now)
             if channel == C.PUSH:
                 delivered_users = [row.user_id for row, res in pairs if res.status != Status.PERMANENT_FAILURE and row.user_id]
@@ -417,10 +433,23 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
     return len(claimed)
 
 
+def _unsent_requeue(rows: Sequence[Notification], *, now: dt.datetime) -> None:
+    """Rows the adapter did not send (the claim ran out first) go back to the queue, that attempt not counted.
+
+    They wait for the periodic sweep rather than a task of their own: a worker too busy to send
+    within its lease is not helped by more work at once.
+    """
+    rows = [row for row in rows if row.status == Status.SENDING and row.answered_at is None]
+    if not rows:
+        return
+    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING, answered_at__isnull=True).update(status=Status.CREATED, attempts=F("attempts") - 1, updated_at=now)
+    DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=row, kind=DeliveryAttempt.Kind.SEND, raw_status="not-sent", detail="the claim ran out before its turn", applied=False, at=now) for row in rows])
+
+
 def notifications_due_ids(*, now: dt.datetime | None = None, limit: int = 10000) -> list[int]:
     """Ids the sweep hands to dispatch: never tried, retries due, and sends in doubt past the lease."""
     now = _now(now)
-    cutoff = now - dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+    cutoff = _in_doubt_cutoff(now)
     qs = Notification.objects.filter(_claimable(now) | Q(status=Status.SENDING, answered_at__isnull=True, sending_at__lt=cutoff)).exclude(channel=C.INBOX)
     return list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
 

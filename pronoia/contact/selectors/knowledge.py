@@ -140,13 +140,13 @@ def knowledge_entries_published(*, country: str) -> list:
 def knowledge_retriever_build(*, country: str, kind: str):
     from pronoia.contact.retrieval import retriever_build
 
-    cache_dir = getattr(settings, "PRONOIA_KB_VECTORS_DIR", None)
+    cache_dir = settings.CONTACT_VECTOR_DIR
     return retriever_build(knowledge_entries_published(country=country), kind=kind, cache_dir=cache_dir)
 
 
 def _kind_for(*, revision: int, vectors_revision: int) -> str:
     """The retriever kind to build now: `auto` is hybrid only once the worker stored this revision's vectors."""
-    kind = getattr(settings, "PRONOIA_KB_RETRIEVER", "auto")
+    kind = settings.CONTACT_RETRIEVER
     if kind != "auto":
         return kind
     from pronoia.contact.retrieval import dense_available

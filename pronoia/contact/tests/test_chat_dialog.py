@@ -259,3 +259,19 @@ def test_idle_conversations_with_the_assistant_are_closed_once():
     assert (answered.state, answered.bot_resolved) == ("resolved", True)
     assert (unanswered.state, unanswered.bot_resolved) == ("resolved", False)
     assert waiting.state == "open"
+
+
+def test_the_hourly_task_closes_idle_conversations():
+    import datetime
+
+    from pronoia.contact.models import Conversation
+    from pronoia.contact.tasks import conversations_idle_close_task
+
+    idle = conversation_start(actor=ANONYMOUS, language="en")
+    say(idle, "What is the retirement age?")
+    day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=25)
+    Conversation.objects.filter(pk=idle.pk).update(created_at=day_ago)
+    idle.messages.update(created_at=day_ago)
+    assert conversations_idle_close_task.call_local() == 1
+    idle.refresh_from_db()
+    assert idle.state == "resolved"

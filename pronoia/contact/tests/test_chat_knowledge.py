@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def _bm25(settings):
     from pronoia.contact.selectors import knowledge
 
-    settings.PRONOIA_KB_RETRIEVER = "bm25"
+    settings.CONTACT_RETRIEVER = "bm25"
     knowledge._retrievers.clear()  # the per-process index cache is keyed by revision, which restarts per test database
     yield
     knowledge._retrievers.clear()

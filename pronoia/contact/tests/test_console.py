@@ -36,6 +36,7 @@ def test_console_home_is_for_operators_and_shows_no_person(client, role):
     html = response.content.decode()
     assert "Answers for callers" in html and "Κωνσταντίνου" not in html
     assert ("Serve a caller" in html) == (role == Role.OPERATOR_L2)
+    assert 'href="/contact/knowledge/propose"' in html  # operators propose items from the console
 
 
 @pytest.mark.parametrize("role", [Role.CASE_HANDLER, Role.AUDITOR, Role.CONTENT_MANAGER])

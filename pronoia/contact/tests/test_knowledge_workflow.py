@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def bm25_index(settings):
     """The BM25 retriever (no dense model needed) and an empty per-process cache for each test."""
-    settings.PRONOIA_KB_RETRIEVER = "bm25"
+    settings.CONTACT_RETRIEVER = "bm25"
     selectors._retrievers.clear()
     yield
     selectors._retrievers.clear()
@@ -183,7 +183,7 @@ def test_auto_answers_with_bm25_until_the_worker_stored_the_vectors_then_hybrid(
     from pronoia.contact import retrieval
     from pronoia.contact.tasks import knowledge_vectors_rebuild
 
-    settings.PRONOIA_KB_RETRIEVER = "auto"
+    settings.CONTACT_RETRIEVER = "auto"
     kinds = []
     real_build = retrieval.retriever_build
     monkeypatch.setattr(retrieval, "dense_available", lambda: True)

@@ -12,6 +12,8 @@ instead of sent twice.
 """
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -35,6 +37,12 @@ class OutgoingMessage:
     body: str  # plain text; for push, only a prompt to open the inbox (never personal data)
     language: str
     push_keys: dict[str, str] = field(default_factory=dict)  # {"p256dh": ..., "auth": ...} for push
+    # Unix time after which the adapter must not start this send: the worker's claim on the row
+    # runs out then, and a sweep may reconcile it (see services._in_doubt_cutoff).
+    send_before: float = math.inf
+
+    def claim_expired(self) -> bool:
+        return time.time() >= self.send_before
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,10 @@ class SendResult:
     status: str  # one of PROVIDER_STATUSES; "sending" means accepted, a receipt follows
     provider_reference: str = ""
     detail: str = ""  # the provider's words on a failure, for the delivery log (no personal data)
+    sent: bool = True  # False: never handed to the provider (the claim ran out first); the row goes back to the queue
+
+
+NOT_SENT = SendResult(status=TEMPORARY_FAILURE, detail="not sent: the worker's claim ran out before its turn", sent=False)
 
 
 class ChannelAdapter(Protocol):
@@ -52,7 +64,8 @@ class ChannelAdapter(Protocol):
 
         Never raises for a single message's failure: a refused or unreachable send is a result
         with a failure status. Sending a reference the provider already holds must not make a
-        second message (the provider, or the adapter's lookup first, deduplicates).
+        second message (the provider, or the adapter's lookup first, deduplicates). A message whose
+        `claim_expired()` is true when its turn comes is not sent: its result is NOT_SENT.
         """
 
     def lookup(self, reference: str) -> SendResult | None:

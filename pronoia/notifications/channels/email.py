@@ -22,7 +22,7 @@ from email.utils import formatdate
 import requests
 from django.conf import settings
 
-from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
 
 MESSAGE_ID_DOMAIN = "notifications.pronoia.localhost"
 
@@ -95,6 +95,9 @@ class SmtpEmailAdapter:
         for index, message in enumerate(messages):
             if message_id_for(message.reference) in tracked:
                 results[index] = SendResult(status=DELIVERED, provider_reference=message_id_for(message.reference), detail="already held by the relay")
+                continue
+            if message.claim_expired():
+                results[index] = NOT_SENT
                 continue
             try:
                 if connection is None:

@@ -33,7 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.translation import gettext
 
-from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
 
 DEFAULT_KEY_NAME = "vapid-TEST-ONLY.pem"
 
@@ -106,6 +106,8 @@ class WebPushAdapter:
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         from pywebpush import WebPushException, webpush
 
+        if message.claim_expired():
+            return NOT_SENT
         subscription = {"endpoint": message.to, "keys": {"p256dh": message.push_keys.get("p256dh", ""), "auth": message.push_keys.get("auth", "")}}
         try:
             response = webpush(

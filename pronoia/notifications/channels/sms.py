@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from django.conf import settings
 
-from pronoia.notifications.channels.base import DELIVERED, PERMANENT_FAILURE, SENDING, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, SENDING, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
 
 GATEWAY_STATUSES = ("accepted", "delivered", "failed")
 GATEWAY_REASONS = ("invalid_number", "handset_off", "network_error", "expired")
@@ -70,6 +70,8 @@ class HttpSmsAdapter:
         return session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
+        if message.claim_expired():
+            return NOT_SENT
         payload = {"to": message.to, "body": message.body, "reference": message.reference}
         if self.callback_url:
             payload["callback_url"] = self.callback_url

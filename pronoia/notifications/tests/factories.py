@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from pronoia.core.models import DomainEvent
-from pronoia.notifications.channels.base import DELIVERED, SENDING, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, SENDING, OutgoingMessage, SendResult
 from pronoia.notifications.services import reference_for
 from pronoia.people.tests.factories import PersonFactory
 
@@ -28,6 +28,9 @@ class RecordingAdapter:
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         results = []
         for message in messages:
+            if message.claim_expired():  # as the real adapters do: no send once the claim ran out
+                results.append(NOT_SENT)
+                continue
             self.sent.append(message)
             result = SendResult(status=self.answers.get(message.reference, self.status), provider_reference=f"p-{message.reference[:8]}")
             self.held[message.reference] = result

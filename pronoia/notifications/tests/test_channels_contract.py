@@ -183,6 +183,16 @@ def test_a_batch_keeps_going_after_one_failure_and_answers_in_order(pair):
     assert pair.sim.state()["received"] == 2
 
 
+def test_no_send_starts_once_the_workers_claim_has_run_out(pair):
+    import time
+
+    fresh, stale = pair.message(), dataclasses.replace(pair.message(), send_before=time.time() - 1)
+    results = adapter_for(pair.channel).send_many([fresh, stale])
+    assert results[0].status == pair.accepted and results[0].sent
+    assert results[1] == base.NOT_SENT and not results[1].sent
+    assert pair.received(stale) == [] and pair.sim.state()["received"] == 1
+
+
 def test_lookup_knows_a_sent_reference_and_not_an_unknown_one(pair):
     adapter = adapter_for(pair.channel)
     message = pair.message()

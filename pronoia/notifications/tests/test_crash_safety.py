@@ -7,7 +7,7 @@ SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL), 
 The test process only seeds (in a child), kills, and reads the database and the simulators.
 
 The periodic sweep (`notifications_sweep_task`, every minute in production) is run by the test
-with `sweep_run()` once the queue is empty and the lease (15 s here) has passed, instead of
+with `sweep_run()` once the queue is empty and the lease and grace (15 + 6 s here) have passed, instead of
 waiting for the next minute: it is what re-dispatches the messages a killed worker left behind.
 """
 from __future__ import annotations
@@ -22,10 +22,11 @@ pytestmark = [pytest.mark.slow]
 
 PERSONS = 5000  # × e-mail and SMS: a campaign of 10 000 messages
 TOTAL = 2 * PERSONS
-# Longer than a batch takes here: a dispatcher that finds a row "sending" past its lease asks the
-# provider and sends it again when the provider has nothing, which would race the worker still
-# working through that batch (see the report on NOTIFY_LEASE_SECONDS).
+# A worker starts no send past its lease and the sweep waits for the lease plus the grace, so a slow
+# batch is safe at any length; 15 s keeps messages going back unsent rare on a busy machine.
 LEASE_SECONDS = 15
+PROVIDER_TIMEOUT_SECONDS = 2
+GRACE_SECONDS = 3 * PROVIDER_TIMEOUT_SECONDS  # the default grace: three provider timeouts
 BATCH_SIZE = 50  # smaller batches: each one takes well under the lease even on a busy machine
 SWEEP = "from pronoia.notifications.tasks import sweep_run; print(sweep_run())"
 
@@ -33,7 +34,7 @@ SWEEP = "from pronoia.notifications.tasks import sweep_run; print(sweep_run())"
 @pytest.fixture
 def rig(tmp_path, simulators):
     url = rig_database_url(tmp_path, suffix="rig")
-    rig = DeliveryRig.create(tmp_path, simulators, database_url=url, extra_env={"PRONOIA_NOTIFY_LEASE_SECONDS": str(LEASE_SECONDS), "PRONOIA_NOTIFY_BATCH_SIZE": str(BATCH_SIZE)})
+    rig = DeliveryRig.create(tmp_path, simulators, database_url=url, extra_env={"PRONOIA_NOTIFY_LEASE_SECONDS": str(LEASE_SECONDS), "PRONOIA_PROVIDER_TIMEOUT_SECONDS": str(PROVIDER_TIMEOUT_SECONDS), "PRONOIA_NOTIFY_BATCH_SIZE": str(BATCH_SIZE)})
     try:
         yield rig
     finally:
@@ -57,7 +58,7 @@ def _until_final(rig: DeliveryRig, simulators, *, timeout: float) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"not final after {timeout} s: {rig.statuses()}, queue {rig.queue_length()}, sms {simulators.sms.state()}")
         if rig.queue_length() == 0:
-            time.sleep(LEASE_SECONDS + 0.5)  # past the lease, so sends left in doubt are reconciled
+            time.sleep(LEASE_SECONDS + GRACE_SECONDS + 0.5)  # past the lease and grace, so sends left in doubt are reconciled
             if rig.not_final() and rig.queue_length() == 0:
                 rig.python(SWEEP)
         time.sleep(0.5)

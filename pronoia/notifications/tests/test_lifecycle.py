@@ -152,13 +152,17 @@ def test_no_address_at_dispatch_is_a_permanent_failure_with_fallback(templates, 
 
 
 def test_a_send_in_doubt_is_looked_up_not_sent_twice(templates, adapters, settings):
-    settings.NOTIFY_LEASE_SECONDS = 300
+    settings.NOTIFY_LEASE_SECONDS, settings.NOTIFY_SEND_GRACE_SECONDS = 300, 15
     n = email_notification()
     n = sent(n, adapters)
     # The worker died after the provider accepted it and before the answer was stored.
     Notification.objects.filter(pk=n.pk).update(answered_at=None)
     assert notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=T0 + dt.timedelta(seconds=10)) == 0  # within the lease
-    later = T0 + dt.timedelta(seconds=301)
+    # Past the lease but within the grace the first worker may still be in its last send: wait.
+    assert n.pk not in notifications_due_ids(now=T0 + dt.timedelta(seconds=310))
+    notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=T0 + dt.timedelta(seconds=310))
+    assert not n.attempt_log.filter(kind="lookup").exists()
+    later = T0 + dt.timedelta(seconds=316)
     assert n.pk in notifications_due_ids(now=later)
     notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=later)
     n.refresh_from_db()
@@ -175,6 +179,21 @@ def test_a_send_the_provider_never_got_is_sent_again_under_the_same_reference(te
     n.refresh_from_db()
     first, second = adapters.sent("email")
     assert first.reference == second.reference == n.reference and n.attempts == 2
+
+
+def test_a_message_whose_claim_ran_out_before_its_turn_goes_back_unsent(templates, adapters, settings):
+    # The lease starts at the claim; a worker that reaches a message after it must leave it, since
+    # the sweep may by then be reconciling it (that race once made a second SMS submission).
+    n = email_notification()
+    settings.NOTIFY_LEASE_SECONDS = 0
+    assert notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=T0) == 1  # claimed, handed over
+    n.refresh_from_db()
+    assert adapters.sent("email") == [] and n.status == "created" and n.attempts == 0
+    assert n.attempt_log.filter(raw_status="not-sent", applied=False).exists()
+    assert n.pk in notifications_due_ids(now=T0)
+    settings.NOTIFY_LEASE_SECONDS = 300
+    sent(n, adapters)
+    assert len(adapters.sent("email")) == 1 and n.status == "sending" and n.attempts == 1
 
 
 def test_a_claimed_message_is_not_claimed_again(templates, adapters):
