@@ -68,3 +68,12 @@ def test_welcome_command_still_prints_the_administrator(capsys):
     call_command("demo_welcome", port=8123)
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8123/admin/" in out and password in out and username in out
+
+
+def test_welcome_command_shows_where_notifications_and_the_assistant_are(capsys, settings):
+    from django.core.management import call_command
+
+    call_command("demo_welcome", port=8123)
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8123/my/inbox" in out and "http://127.0.0.1:8123/contact/chat/" in out
+    assert f"{settings.NOTIFICATIONS_EMAIL_TRACKING_URL}/_sim/messages" in out

@@ -26,6 +26,12 @@ class Command(BaseCommand):
             f"Your insurance history certificate: {base}/services/ → Insurance history certificate → Apply; it is issued",
             f"at once, sealed with the TEST ONLY PKI (var/pki), and anyone can check it at {base}/verify/.",
             f"Applications are handled by staff at {base}/staff/cases/ (user demo-handler below).",
+            f"Every step of an application reaches your inbox ({base}/my/inbox) and the channels you choose at",
+            f"{base}/my/notification-preferences (browser notifications: {base}/notifications/push/). E-mails and",
+            f"text messages never leave this machine: they land in local simulators, readable at",
+            f"{settings.NOTIFICATIONS_EMAIL_TRACKING_URL}/_sim/messages (e-mail) and {settings.NOTIFICATIONS_SMS_GATEWAY_URL}/_sim/messages (SMS).",
+            "The assistant on every page answers in English, Greek, Polish, Bulgarian and Russian, says so when it",
+            f"does not know, and hands you over to a person: operators answer at {base}/contact/chat/ (user demo-operator1).",
         ]
         if roles:
             lines.append("To try acting for someone or an employer's page, sign in with the demo eID as:")
