@@ -139,3 +139,10 @@ def upload_sniff(file, *, accept: Sequence[str], max_bytes: int) -> str | None:
     except uploads.UploadRefused as refused:
         return refused.message
     return None
+
+
+def document_kind_label(kind: str) -> str:
+    """What a kind of document is called, in the active language ("" for an unknown kind)."""
+    from pronoia.documents.models import DocumentKind
+
+    return str(DocumentKind(kind).label) if kind in DocumentKind.values else ""

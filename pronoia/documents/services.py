@@ -184,7 +184,7 @@ def _event_emit(document: IssuedDocument) -> None:
 
     event_emit(
         "document.ready",
-        payload={"document_id": document.pk, "kind": document.kind, "person_id": document.person_id, "protocol": document.protocol},
+        payload={"document_id": document.pk, "kind": document.kind, "person_id": document.person_id, "protocol": document.protocol, "language": document.language},
     )
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.formats import date_format
 
 from pronoia.accounts.actors import Actor
@@ -68,6 +69,9 @@ EVENT_SPECS: dict[str, EventSpec] = {
 HANDLED_EVENTS = tuple(EVENT_SPECS)
 # Status changes that have their own event (decision, question) or document notice are not told twice.
 STATUS_CHANGES_NOTIFIED = frozenset({"in_review", "failed"})
+# The certificate of submission comes with every application: "we received your application"
+# already says so, and a second notice of the same moment would only repeat it.
+DOCUMENT_KINDS_NOT_NOTIFIED = frozenset({"submission_receipt"})
 
 
 def _portal_url(path: str = "") -> str:
@@ -107,7 +111,10 @@ def event_context(event: DomainEvent, *, language: str) -> dict[str, str]:
             except ValueError:
                 values["reaches_on"] = ""
         elif event.name == "document.ready":
+            from pronoia.documents.selectors import document_kind_label
+
             values["protocol_number"] = str(p.get("protocol", ""))
+            values["document_name"] = document_kind_label(str(p.get("kind", ""))) or _("Document")
     return values
 
 
@@ -247,6 +254,8 @@ def _event_notifications(event: DomainEvent, Person, now: dt.datetime) -> list[N
         return []
     if event.name == "application.status_changed" and payload.get("to_status") not in STATUS_CHANGES_NOTIFIED:
         return []
+    if event.name == "document.ready" and payload.get("kind") in DOCUMENT_KINDS_NOT_NOTIFIED:
+        return []
     subject = Person.objects.filter(pk=payload.get("person_id")).first()
     if subject is None:
         return []
@@ -259,6 +268,10 @@ def _event_notifications(event: DomainEvent, Person, now: dt.datetime) -> list[N
     language = _language(payload, subject)
     context = event_context(event, language=language)
     application_id = payload.get("application_id") if event.name.startswith("application.") else None
+    if event.name == "document.ready" and isinstance(payload.get("document_id"), int):
+        from pronoia.services.selectors import application_id_for_document
+
+        application_id = application_id_for_document(payload["document_id"])  # the entry links to its case
     out = []
     for person in recipients:
         user_id = users.get(person.pk)

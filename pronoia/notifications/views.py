@@ -55,7 +55,11 @@ class PreferencesView(RoleRequiredMixin, View):
     allowed_roles = CITIZEN_ROLES
 
     def _context(self, form) -> dict:
-        return {"form": form, "groups": [(value, label, form[value]) for value, label in Category.choices]}
+        from pronoia.people.selectors import person_contact_get
+
+        # Where e-mail and text messages go: the person checks them here (changed at the registry).
+        contact = person_contact_get(actor=self.request.actor, person_id=self.request.actor.person_id) if self.request.actor.person_id else {"email": "", "phone": ""}
+        return {"form": form, "groups": [(value, label, form[value]) for value, label in Category.choices], "contact": contact}
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = PreferencesForm(initial_choices=selectors.preferences_for(actor=request.actor))

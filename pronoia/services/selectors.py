@@ -341,3 +341,8 @@ def case_units() -> list[str]:
     from pronoia.services.catalogue.selectors import catalogue_services
 
     return sorted({service.handling.unit for service in catalogue_services()} | {"international-relations"})
+
+
+def application_id_for_document(document_id: int) -> int | None:
+    """The application an issued document belongs to, if any (for the system's notifications: no actor)."""
+    return ApplicationDocument.objects.filter(document_id=document_id).order_by("pk").values_list("application_id", flat=True).first()

@@ -101,7 +101,7 @@ def test_issue_records_audit_and_event_and_the_document_is_listed():
     audit = AuditEvent.objects.get(action="document.issued")
     assert audit.object_id == str(info.id) and audit.person_id == person.pk and audit.data["sha256"] == info.sha256
     event = DomainEvent.objects.get(name="document.ready")
-    assert event.payload == {"document_id": info.id, "kind": "submission_receipt", "person_id": person.pk, "protocol": "2026/0000009"}
+    assert event.payload == {"document_id": info.id, "kind": "submission_receipt", "person_id": person.pk, "protocol": "2026/0000009", "language": "en"}
     assert documents_for_person(actor=citizen_actor(person), person_id=person.pk) == [info]
 
 

@@ -168,3 +168,29 @@ def test_another_persons_preferences_do_not_leak(templates):
     event = application_event(b)
     event_fanout(event_id=event.pk)
     assert channels_of(b, event) == {"inbox", "email"}
+
+
+def _document_event(person, *, kind: str, document_id: int = 7001, language: str = "pl") -> DomainEvent:
+    return DomainEvent.objects.create(name="document.ready", payload={"document_id": document_id, "kind": kind, "person_id": person.pk, "protocol": "2026/0000077", "language": language})
+
+
+def test_a_document_notice_names_the_document_speaks_the_documents_language_and_links_its_application(templates):
+    from pronoia.services.models import Application, ApplicationDocument
+
+    person = person_with_contacts()
+    application = Application.objects.create(protocol="2026/0000077", year=2026, number=77, person=person, service_code="gr-insurance-history-certificate", form_name="f", fingerprint="x" * 64, language="pl", submitted_at=timezone.now())
+    ApplicationDocument.objects.create(application=application, document_id=7001, role="output", kind="insurance_history_certificate")
+    event = _document_event(person, kind="insurance_history_certificate")
+    assert event_fanout(event_id=event.pk) > 0
+    entry = InboxEntry.objects.get(person=person)
+    assert entry.application_id == application.pk
+    email = Notification.objects.get(event=event, channel="email")
+    assert email.language == "pl" and email.application_id == application.pk
+    assert "Zaświadczenie o okresach ubezpieczenia" in entry.title and "Zaświadczenie" in entry.body, (entry.title, entry.body)
+
+
+def test_the_certificate_of_submission_brings_no_second_notice(templates):
+    person = person_with_contacts()
+    event = _document_event(person, kind="submission_receipt")
+    assert event_fanout(event_id=event.pk) == 0
+    assert not Notification.objects.filter(event=event).exists()

@@ -100,6 +100,9 @@ def test_a_push_reaches_the_service_worker_and_the_page(live_server, simulators)
         assert page.goto("/notifications/push/").status == 200
         page.wait_for_selector("[data-push-controls][data-push-ready=true]")
         assert page.get_by_text("Browser notifications need JavaScript").is_hidden()
+        # Only the button that applies shows: not subscribed yet, so "turn off" is hidden.
+        assert page.get_by_role("button", name="Turn on browser notifications").is_visible()
+        assert page.locator("[data-push-off]").is_hidden()
 
         # The real subscribe(): offline Chromium cannot reach its vendor's push service.
         page.get_by_role("button", name="Turn on browser notifications").click()

@@ -94,6 +94,7 @@ def test_preferences_are_saved_and_the_critical_rule_is_stated(client):
     html = client.get("/my/notification-preferences").content.decode()
     assert "always reach your inbox" in html and 'name="applications"' in html
     assert 'href="/notifications/push/"' in html  # where browser notifications are turned on
+    assert me.email and me.email in html and me.phone in html  # where e-mail and text messages go
     response = client.post("/my/notification-preferences", {"applications": ["sms", "email"], "documents": []})
     assert response.status_code == 302
     saved = dict(Preference.objects.filter(person=me).values_list("category", "channels"))

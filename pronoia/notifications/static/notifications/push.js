@@ -35,9 +35,15 @@ async function start() {
   const registration = await navigator.serviceWorker.register(root.dataset.serviceWorkerUrl, { scope: "/" });
   await navigator.serviceWorker.ready;
 
+  // `hidden` alone does not hide a .govuk-button (its display rule wins over the browser's [hidden]
+  // rule), so the inline display is set too: only the button that applies is ever shown.
+  const toggle = (element, hide) => {
+    element.hidden = hide;
+    element.style.display = hide ? "none" : "";
+  };
   const show = (subscribed, message) => {
-    on.hidden = subscribed;
-    off.hidden = !subscribed;
+    toggle(on, subscribed);
+    toggle(off, !subscribed);
     status.textContent = message || (subscribed ? text.textOn : text.textOff);
   };
   show(Boolean(await registration.pushManager.getSubscription()));
