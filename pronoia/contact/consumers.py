@@ -80,15 +80,30 @@ def _live_suggestions_id(conversation: Conversation, messages) -> int | None:
     return ids[-1] if ids else None
 
 
+def _typed_length(frame: str | bytes) -> int:
+    """How long the person's message is, for the error (the frame's length when it is not one)."""
+    import json
+
+    try:
+        text = json.loads(frame).get("text")
+    except (ValueError, AttributeError, RecursionError):
+        text = None
+    return len(text) if isinstance(text, str) else len(frame)
+
+
 class ChatConsumer(JsonWebsocketConsumer):
     def connect(self):
         self.token = self.scope["url_route"]["kwargs"]["token"]
         session = self.scope.get("session")
         try:
-            conversation_for_session_get(token=self.token, session=session or {}, actor=self._actor())
+            conversation = conversation_for_session_get(token=self.token, session=session or {}, actor=self._actor())
         except NotFound:
+            # Accepted first: a close before the handshake reaches the browser as 1006, not as the
+            # code that tells the page its stored conversation is gone.
+            self.accept()
             self.close(code=CLOSE_NOT_FOUND)
             return
+        self.language = conversation.language
         self.group = group_name(self.token)
         async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
         self.accept()
@@ -105,7 +120,8 @@ class ChatConsumer(JsonWebsocketConsumer):
 
     def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None or len(text_data) > FRAME_MAX_CHARS:
-            self.send_json({"type": "error", **message_too_long_error(len(text_data or bytes_data or "")).as_dict()})
+            with translation.override(getattr(self, "language", None) or translation.get_language()):
+                self.send_json({"type": "error", **message_too_long_error(_typed_length(text_data or bytes_data or "")).as_dict()})
             return
         super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 

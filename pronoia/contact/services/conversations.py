@@ -283,10 +283,14 @@ def conversation_message_post(*, conversation: Conversation, actor: Actor, text:
         if conversation.state == S.OPEN:
             return new  # the operator reads it on the conversation page
         if had_identifier:
-            new.append(_say(conversation, M.ASSISTANT, _(
-                "I never look up an identification number typed into the chat, and I have hidden it. "
-                "I can only tell you about your own file, once you are signed in."
-            ), decision="identifier"))
+            notice = (
+                _("I never look up an identification number typed into the chat, and I have hidden it. "
+                  "I can only tell you about your own file: ask about it without a number.")
+                if actor.person_id
+                else _("I never look up an identification number typed into the chat, and I have hidden it. "
+                       "I can only tell you about your own file, once you are signed in.")
+            )
+            new.append(_say(conversation, M.ASSISTANT, notice, decision="identifier"))
         if handover_requested(text, conversation.language):
             new += _handover(conversation, actor=actor, reason=R.ASKED_FOR_PERSON)
             return new

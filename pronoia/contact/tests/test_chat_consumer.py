@@ -63,11 +63,17 @@ def test_a_token_the_session_does_not_hold_is_refused(application):
     stranger.post("/chat/", {"text": "my cat is sick"})  # the stranger has a session of their own
 
     async def scenario():
-        for client, origin in ((stranger, "http://testserver"), (Client(), "http://testserver"), (owner, "http://evil.example")):
-            socket = communicator(application, client, conversation.token, origin=origin)
-            connected, _code = await socket.connect()
-            assert not connected
+        for client in (stranger, Client()):
+            # Accepted and closed at once with 4404, the code that tells the page its conversation is gone.
+            socket = communicator(application, client, conversation.token)
+            connected, _subprotocol = await socket.connect()
+            assert connected
+            assert await socket.receive_output() == {"type": "websocket.close", "code": 4404}
             await socket.disconnect()
+        socket = communicator(application, owner, conversation.token, origin="http://evil.example")
+        connected, _code = await socket.connect()  # another site's page: refused at the handshake
+        assert not connected
+        await socket.disconnect()
 
     async_to_sync(scenario)()
 
@@ -157,3 +163,21 @@ def test_the_chat_rate_limit_applies_to_the_socket(application, client, settings
     finally:
         cache.clear()
     assert not ConversationMessage.objects.filter(text="my dog too").exists()
+
+
+def test_an_oversized_frame_is_refused_in_the_conversations_language_counting_the_message(application, client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    conversation = started(client, "Ποια είναι η ηλικία συνταξιοδότησης;")
+    assert conversation.language == "el"
+
+    async def scenario():
+        socket = communicator(application, client, conversation.token)
+        connected, _ = await socket.connect()
+        assert connected
+        await socket.send_json_to({"action": "message", "text": "α" * 20_000})
+        error = await socket.receive_json_from(timeout=5)
+        assert error["code"] == "message_too_long" and "20.000" in error["message"], error  # the text's length, Greek grouping
+        assert "χαρακτήρες" in error["message"], error
+        await socket.disconnect()
+
+    async_to_sync(scenario)()

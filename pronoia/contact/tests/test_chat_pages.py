@@ -217,3 +217,20 @@ def test_a_suggestion_picked_twice_is_answered_once(client):
     response = client.post(url, {"pick": "certificate-insurance"})
     assert response.status_code == 400 and "That suggestion is no longer offered." in response.content.decode()
     assert ConversationMessage.objects.filter(item_id="certificate-insurance", decision="answer").count() == 1
+
+
+def test_portal_paths_in_the_assistants_answers_are_links_and_nothing_else_is_markup():
+    import datetime
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    text = "Apply at /services/gr-insurance-history-certificate/apply. <b>bold</b>"
+    def render(sender):
+        message = SimpleNamespace(pk=1, sender=sender, title="", text=text, suggestions=[], created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+        return render_to_string("contact/chat/_message.html", {"message": message, "live_suggestions_id": None})
+
+    link = '<a class="govuk-link" href="/services/gr-insurance-history-certificate/apply">/services/gr-insurance-history-certificate/apply</a>'
+    assistant, person = render("assistant"), render("person")
+    assert link in assistant and "&lt;b&gt;bold&lt;/b&gt;" in assistant and "<b>" not in assistant
+    assert link not in person and "&lt;b&gt;bold&lt;/b&gt;" in person  # what a person typed is never turned into links

@@ -127,9 +127,10 @@ def test_a_typed_identifier_of_another_person_is_never_looked_up():
     blob = "\n".join(texts)
     assert other.national_id not in blob and other_name not in blob and "Secret Employer" not in blob and "600" not in blob
     assert "[•••]" in texts[0]  # the identifier is not even stored
-    assert any("never look up an identification number" in t for t in texts)
+    assert any("never look up an identification number" in t and "without a number" in t and "once you are signed in" not in t for t in texts)
     assert "120 days of insurance" in reply.text  # the person's own file, only
     anonymous_conversation, anonymous_reply = ask(ANONYMOUS, f"How many insured days does {other.national_id} have?")
+    assert anonymous_conversation.messages.filter(text__contains="once you are signed in").exists()  # the anonymous visitor is told to sign in
     assert anonymous_reply.text.startswith("Sign in") and other.national_id not in str(list(anonymous_conversation.messages.values_list("text", flat=True)))
     assert not DataAccessEntry.objects.exists()
 

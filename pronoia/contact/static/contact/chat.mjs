@@ -43,6 +43,7 @@ function chatStart(form) {
   const root = form.closest("[data-chat-widget]") || document;
   const log = root.querySelector("[data-chat-log]");
   const errorBox = root.querySelector("[data-chat-error]");
+  let unanswered = null; // the text of a message sent and not yet taken (restored if refused)
   const textarea = form.elements.namedItem("text");
   let reloadTimer = null;
 
@@ -96,6 +97,7 @@ function chatStart(form) {
       return;
     }
     if (data.type === "messages") {
+      unanswered = null;
       hideError();
       log.querySelectorAll("[data-chat-pick], [data-chat-decline]").forEach((button) => {
         const group = button.closest(".govuk-button-group");
@@ -118,6 +120,9 @@ function chatStart(form) {
         form.submit();
         return;
       }
+      // A refused message (too long, rate-limited) comes back into the box: nothing typed is lost.
+      if (unanswered !== null && textarea && !textarea.value) textarea.value = unanswered;
+      unanswered = null;
       showError(String(data.message || ""));
     }
   });
@@ -138,7 +143,10 @@ function chatStart(form) {
     event.preventDefault();
     const payload = actionOf(event.submitter) || { action: "message", text: textarea ? textarea.value : "" };
     send(payload);
-    if (payload.action === "message" && textarea) textarea.value = "";
+    if (payload.action === "message" && textarea) {
+      unanswered = payload.text;
+      textarea.value = "";
+    }
   });
   // Suggestion buttons that arrived in the widget's log belong to no form there.
   log.addEventListener("click", (event) => {
