@@ -473,7 +473,7 @@ def _unsent_requeue(rows: Sequence[Notification], *, now: dt.datetime) -> None:
 
 
 def notifications_due_ids(*, now: dt.datetime | None = None, limit: int = 10000) -> list[int]:
-    """Ids the sweep hands to dispatch: never tried, retries due, and sends in doubt past the lease."""
+    """Ids the sweep hands to dispatch: never tried (or not sent in time), retries due, and sends in doubt past the lease and grace."""
     now = _now(now)
     cutoff = _in_doubt_cutoff(now)
     qs = Notification.objects.filter(_claimable(now) | Q(status=Status.SENDING, answered_at__isnull=True, sending_at__lt=cutoff)).exclude(channel=C.INBOX)
