@@ -77,7 +77,8 @@ def run(args, huey: str) -> dict:
         database_url = args.database_url
         if database_url:
             _database_fresh(database_url)
-        extra = {"PRONOIA_NOTIFY_BATCH_SIZE": str(args.batch), "PRONOIA_SMS_CONCURRENCY": str(args.concurrency)}
+        # The production lease (the rig's own default is short, for the crash tests).
+        extra = {"PRONOIA_NOTIFY_BATCH_SIZE": str(args.batch), "PRONOIA_SMS_CONCURRENCY": str(args.concurrency), "PRONOIA_NOTIFY_LEASE_SECONDS": str(args.lease)}
         rig = DeliveryRig.create(directory, simulators, database_url=database_url, redis_url=args.redis_url if huey == "redis" else "", extra_env=extra)
         channels = args.channels.split(",")
         persons = args.messages // len(channels)
@@ -102,9 +103,13 @@ def run(args, huey: str) -> dict:
         ).strip().splitlines()[-1])
         started = counts["started"]
         total = counts["created"]
+        swept = time.time()
         while rig.not_final():
             if time.time() - started > args.timeout:
                 raise RuntimeError(f"not final after {args.timeout} s: {rig.statuses()}")
+            if time.time() - swept >= 60:  # the periodic sweep, every minute as in production
+                rig.python("from pronoia.notifications.tasks import sweep_run; sweep_run()")
+                swept = time.time()
             time.sleep(0.1)
         elapsed = time.time() - started
         enqueued = counts["enqueued"]
@@ -118,6 +123,7 @@ def run(args, huey: str) -> dict:
             "consumers": args.consumers,
             "threads_per_consumer": args.workers,
             "batch": args.batch,
+            "lease_seconds": args.lease,
             "seconds": round(elapsed, 1),
             "enqueue_seconds": round(enqueued - started, 1),
             "notifications_per_second": round(total / elapsed, 1),
@@ -137,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--channels", default="email,sms")
+    parser.add_argument("--lease", type=int, default=300, help="PRONOIA_NOTIFY_LEASE_SECONDS (the production default)")
     parser.add_argument("--huey", choices=("redis", "sqlite", "both"), default="both")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--database-url", default="")
