@@ -223,7 +223,6 @@ def _enqueue(ids: list[int]) -> None:
 def event_fanout(*, event_id: int, now: dt.datetime | None = None) -> int:
     """Turn one domain event into notifications (once); returns how many were created."""
     from pronoia.notifications.services import inbox_deliver
-    from pronoia.people.models import Person  # no person-by-id selector in people yet
 
     now = now or timezone.now()
     try:
@@ -231,7 +230,7 @@ def event_fanout(*, event_id: int, now: dt.datetime | None = None) -> int:
             event = DomainEvent.objects.filter(pk=event_id).first()
             if event is None or EventFanout.objects.filter(event_id=event_id).exists():
                 return 0
-            notifications = _event_notifications(event, Person, now)
+            notifications = _event_notifications(event, now)
             created = [n for n in notifications]
             Notification.objects.bulk_create(created)
             inbox = [n for n in created if n.channel == C.INBOX]
@@ -247,7 +246,9 @@ def event_fanout(*, event_id: int, now: dt.datetime | None = None) -> int:
         raise
 
 
-def _event_notifications(event: DomainEvent, Person, now: dt.datetime) -> list[Notification]:
+def _event_notifications(event: DomainEvent, now: dt.datetime) -> list[Notification]:
+    from pronoia.people.selectors import person_by_id
+
     spec = EVENT_SPECS.get(event.name)
     payload = event.payload or {}
     if spec is None:
@@ -256,7 +257,7 @@ def _event_notifications(event: DomainEvent, Person, now: dt.datetime) -> list[N
         return []
     if event.name == "document.ready" and payload.get("kind") in DOCUMENT_KINDS_NOT_NOTIFIED:
         return []
-    subject = Person.objects.filter(pk=payload.get("person_id")).first()
+    subject = person_by_id(payload.get("person_id"))
     if subject is None:
         return []
     recipients = _recipients(subject, spec.category, timezone.localdate(now))
@@ -334,7 +335,7 @@ def campaign_notifications_create(
 ) -> dict:
     """Many notifications from one event in chunks with bulk inserts; texts rendered at dispatch."""
     from pronoia.notifications.services import _dispatch_enqueue, inbox_deliver, reference_for
-    from pronoia.people.models import Person
+    from pronoia.people.selectors import persons_contacts_by_ids
 
     if category not in Category.values:
         raise PronoiaError(code="campaign_category_unknown", message="unknown category", field="category")
@@ -355,7 +356,7 @@ def campaign_notifications_create(
         if not chunk:
             break
         with transaction.atomic():
-            persons = list(Person.objects.filter(pk__in=chunk).only("pk", "email", "phone", "country"))
+            persons = persons_contacts_by_ids(chunk)
             preferences = {(pid, cat): ch for pid, cat, ch in Preference.objects.filter(person_id__in=chunk, category=category).values_list("person_id", "category", "channels")}
             users = _users_by_person(chunk) if (channels is None or C.PUSH in channels) else {}
             pushable = set(PushSubscription.objects.filter(user_id__in=users.values(), active=True).values_list("user_id", flat=True)) if users else set()

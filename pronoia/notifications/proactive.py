@@ -12,13 +12,13 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pronoia.notifications.models import ProactiveNotice
 
 logger = logging.getLogger(__name__)
 HORIZON_MONTHS = 6
+ID_CHUNK = 500
 # The pack parameter that holds the statutory (full) pension age, by country and sex.
 STATUTORY_AGE_PARAMETERS = {
     "gr": {"M": "full_pension_age", "F": "full_pension_age"},
@@ -64,12 +64,10 @@ def pension_age_candidates(*, today: dt.date) -> list[tuple[int, dt.date]]:
     """(person id, day they reach the statutory age) for everyone who reaches it after `today`
     and within six months, has no old-age pension application and has not been told yet."""
     from pronoia.pensions.parameters import pack_load
-    from pronoia.people.models import Person  # no set-based person selector in people yet
-    from pronoia.services.models import Application  # set-based: no selector answers "who has applied"
+    from pronoia.people.selectors import persons_born_between
+    from pronoia.services.selectors import person_ids_with_application
 
     horizon = months_add(today, HORIZON_MONTHS)
-    applied = Application.objects.filter(person_id=OuterRef("pk"), service_code__endswith=PENSION_SERVICE_SUFFIX)
-    told = ProactiveNotice.objects.filter(person_id=OuterRef("pk"), kind=ProactiveNotice.Kind.PENSION_AGE)
     out: list[tuple[int, dt.date]] = []
     for country, by_sex in STATUTORY_AGE_PARAMETERS.items():
         pack = pack_load(country)
@@ -81,13 +79,18 @@ def pension_age_candidates(*, today: dt.date) -> list[tuple[int, dt.date]]:
             # Born so that some candidate age falls between today and the horizon (a day's slack each side).
             earliest_birth = months_add(today, -max(all_ages)) - dt.timedelta(days=1)
             latest_birth = months_add(horizon, -min(all_ages)) + dt.timedelta(days=1)
-            rows = (
-                Person.objects.filter(country=country, sex__in=sexes, birth_date__gte=earliest_birth, birth_date__lte=latest_birth)
-                .exclude(Exists(applied))
-                .exclude(Exists(told))
-                .values_list("pk", "birth_date")
-            )
-            for person_id, birth_date in rows:
+            born = persons_born_between(country=country, sexes=sexes, earliest=earliest_birth, latest=latest_birth)
+            # Six months of birthdays is under 1 % of a population; asked in chunks (SQLite's
+            # limit on query parameters).
+            applied: set[int] = set()
+            told: set[int] = set()
+            for start in range(0, len(born), ID_CHUNK):
+                ids = [person_id for person_id, _birth in born[start : start + ID_CHUNK]]
+                applied |= person_ids_with_application(person_ids=ids, service_code_suffix=PENSION_SERVICE_SUFFIX)
+                told |= set(ProactiveNotice.objects.filter(person_id__in=ids, kind=ProactiveNotice.Kind.PENSION_AGE).values_list("person_id", flat=True))
+            for person_id, birth_date in born:
+                if person_id in applied or person_id in told:
+                    continue
                 days = [statutory_age_reached_on(birth_date=birth_date, pack=pack, parameter=p, candidates=ages[p]) for p in parameters]
                 days = [d for d in days if d is not None]
                 if days and today < min(days) <= horizon:

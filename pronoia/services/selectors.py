@@ -3,6 +3,7 @@ back office's work queues and case view."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -346,3 +347,11 @@ def case_units() -> list[str]:
 def application_id_for_document(document_id: int) -> int | None:
     """The application an issued document belongs to, if any (for the system's notifications: no actor)."""
     return ApplicationDocument.objects.filter(document_id=document_id).order_by("pk").values_list("application_id", flat=True).first()
+
+
+def person_ids_with_application(*, person_ids: Iterable[int], service_code_suffix: str) -> set[int]:
+    """Which of `person_ids` have ever applied for a service whose code ends with the suffix (system use)."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    return set(Application.objects.filter(person_id__in=ids, service_code__endswith=service_code_suffix).values_list("person_id", flat=True).distinct())
