@@ -89,6 +89,8 @@ def test_take_reply_resolve_and_the_figures(queues):
     response = second.post(f"{page(conversation.pk)}/take")
     assert response.status_code == 409 and "Another operator has already taken" in response.content.decode()
     assert first.user.username in second.get(QUEUE).content.decode()
+    html = first.get(page(conversation.pk)).content.decode()
+    assert f"Being answered by {first.user.username}" in html and "Waiting for an operator" not in html
     # Only the operator who took it replies or resolves.
     assert second.post(f"{page(conversation.pk)}/reply", {"text": "Hello"}).status_code == 403
     assert first.post(f"{page(conversation.pk)}/reply", {"text": "   "}).status_code == 400
