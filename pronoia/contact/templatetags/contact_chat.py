@@ -13,3 +13,11 @@ def answer_links(text: str) -> SafeString:
     from pronoia.contact.views.knowledge import answer_html
 
     return answer_html(str(text or ""))
+
+
+@register.simple_tag
+def chat_message_max() -> int:
+    """The longest message the chat takes (the page checks it before a plain post loses the text)."""
+    from pronoia.contact.services.conversations import MESSAGE_MAX_CHARS
+
+    return MESSAGE_MAX_CHARS

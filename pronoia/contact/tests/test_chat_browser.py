@@ -34,6 +34,13 @@ def test_asking_through_the_widget_hands_over_with_the_transcript(live_server):
         page.on("response", lambda response: module.append(response.status) if response.url.endswith("/contact/chat.mjs") else None)
         page.goto(f"{live_server.url}/", wait_until="load")
         widget = page.locator("[data-chat-widget]")
+        # A first message over the limit is stopped on the page with the text kept (a plain post
+        # would come back refused and empty).
+        too_long = "x" * 2001
+        widget.get_by_label("Your question").fill(too_long)
+        widget.get_by_role("button", name="Send").click()
+        page.wait_for_selector("text=Your message is too long for the chat.")
+        assert page.url == f"{live_server.url}/" and widget.get_by_label("Your question").input_value() == too_long
         widget.get_by_label("Your question").fill("My cat is sick <b>today</b>")
         widget.get_by_role("button", name="Send").click()
         page.wait_for_url("**/chat/*")

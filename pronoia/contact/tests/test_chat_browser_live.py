@@ -92,11 +92,18 @@ def test_operator_reply_arrives_live_and_the_widget_talks_over_the_socket(asgi_s
         widget.get_by_role("button", name="Send").click()
         person.wait_for_selector("#chat-widget-log >> text=Thank you, one more question", timeout=10_000)
         assert person.evaluate("window.pronoiaTestMarker") == "still here" and person.url.endswith("/services/")
-        # A message the server refuses (too long) comes back into the box with the error: nothing is lost.
+        # A message the server refuses over the socket (nothing left once control characters are
+        # taken out) comes back into the box with the error: nothing typed is lost.
+        unusable = " \u0007\u202e "
+        widget.get_by_label("Your question").fill(unusable)
+        widget.get_by_role("button", name="Send").click()
+        person.wait_for_selector("text=Type your question before sending it.", timeout=10_000)
+        assert widget.get_by_label("Your question").input_value() == unusable
+        # One over the limit is stopped before it is sent, the text kept.
         too_long = "x" * 2001
         widget.get_by_label("Your question").fill(too_long)
         widget.get_by_role("button", name="Send").click()
-        person.wait_for_selector("text=Your message has 2,001 characters", timeout=10_000)
+        person.wait_for_selector("text=Your message is too long for the chat.", timeout=10_000)
         assert widget.get_by_label("Your question").input_value() == too_long
     assert not errors, errors
     assert ConversationMessage.objects.filter(sender="person", text="Thank you, one more question").count() == 1

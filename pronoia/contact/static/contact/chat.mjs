@@ -47,6 +47,21 @@ function chatStart(form) {
   const textarea = form.elements.namedItem("text");
   let reloadTimer = null;
 
+  // A text over the limit is stopped here, on both paths: a plain post of it would come back
+  // refused and without the text (the page never echoes an over-long message).
+  const maxChars = Number(form.dataset.chatMaxChars || 0);
+  form.addEventListener("submit", (event) => {
+    const plainMessage = !event.submitter || !["pick", "handover", "decline"].includes(event.submitter.name);
+    if (!maxChars || !textarea || !plainMessage || textarea.value.length <= maxChars) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (errorBox) {
+      errorBox.querySelector("[data-chat-error-text]").textContent = form.dataset.chatTooLong || "";
+      errorBox.classList.remove("govuk-!-display-none");
+      errorBox.focus();
+    }
+  });
+
   const fallBack = () => {
     // Without a socket, a page waiting for the operator shows new replies by reloading.
     if (onPage && state === "open" && reloadTimer === null) {
