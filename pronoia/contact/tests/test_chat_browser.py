@@ -47,7 +47,7 @@ def test_asking_through_the_widget_hands_over_with_the_transcript(live_server):
         assert page.get_by_text("I do not know the answer to that").is_visible()
         page.get_by_label("Your question").fill("The moon is made of cheese")
         page.get_by_role("button", name="Send", exact=True).click()
-        page.wait_for_selector("text=An operator has your conversation")
+        page.wait_for_selector("text=Your conversation is waiting for the next free operator")
         log = page.locator("#chat-log").inner_text()
         assert "My cat is sick <b>today</b>" in log and "The moon is made of cheese" in log
         assert "I am passing this conversation to an operator" in log

@@ -62,7 +62,7 @@ def test_operator_reply_arrives_live_and_the_widget_talks_over_the_socket(asgi_s
             widget.get_by_role("button", name="Send").click()
             person.wait_for_url("**/chat/*")
         socket_ = opened.value
-        person.wait_for_selector("text=An operator has your conversation")
+        person.wait_for_selector("text=Your conversation is waiting for the next free operator")
         chat_url = person.url
         person.evaluate("window.pronoiaTestMarker = 'no reload'")
 

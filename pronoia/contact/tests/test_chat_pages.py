@@ -49,12 +49,13 @@ def test_a_whole_conversation_without_javascript(client):
     assert "How helpful was this conversation?" in html  # an answer: the rating form is offered
     assert client.post(url, {"handover": "1"}).status_code == 302
     html = client.get(url).content.decode()
-    assert "An operator has your conversation" in html and "Talk to a person" not in html and "How helpful" not in html
+    assert "waiting for the next free operator" in html and "Talk to a person" not in html and "How helpful" not in html
     conversation = Conversation.objects.get()
     assert conversation.state == "open" and conversation.queue == "line1"
     # The operator answers and resolves; the person sees it and rates.
     staff = operator_client(Role.OPERATOR_L1)
     staff.post(f"/contact/chat/{conversation.pk}/take")
+    assert "An operator has your conversation" in client.get(url).content.decode()  # taken: no longer waiting
     staff.post(f"/contact/chat/{conversation.pk}/reply", {"text": "The certificate is under Services."})
     staff.post(f"/contact/chat/{conversation.pk}/resolve")
     html = client.get(url).content.decode()
