@@ -39,9 +39,6 @@ NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PRONOIA_NOTIFY_MAX_ATTEMPTS", "5"))
 NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_BASE_SECONDS", "60"))
 NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_MAX_SECONDS", "21600"))
 NOTIFY_LEASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_LEASE_SECONDS", "300"))
-# After this the original worker can no longer be talking to the provider (its last send started
-# before the lease ran out, and a send ends within its timeouts), so a lookup answers for good.
-NOTIFY_SEND_GRACE_SECONDS = float(os.environ.get("PRONOIA_NOTIFY_SEND_GRACE_SECONDS", "0") or 0) or 3 * float(os.environ.get("PRONOIA_PROVIDER_TIMEOUT_SECONDS", "5"))
 NOTIFY_BATCH_SIZE = int(os.environ.get("PRONOIA_NOTIFY_BATCH_SIZE", "200"))
 NOTIFY_SEND_CHUNK = int(os.environ.get("PRONOIA_NOTIFY_SEND_CHUNK", "25"))
 NOTIFY_SWEEP_DAYS = int(os.environ.get("PRONOIA_NOTIFY_SWEEP_DAYS", "7"))
@@ -77,6 +74,9 @@ NOTIFICATIONS_VAPID_KEY_FILE = _Path(os.environ.get("PRONOIA_VAPID_KEY_FILE", _V
 NOTIFICATIONS_VAPID_SUBJECT = os.environ.get("PRONOIA_VAPID_SUBJECT", "mailto:notifications@pronoia.localhost")
 NOTIFICATIONS_PUSH_TTL_SECONDS = 24 * 3600
 NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PRONOIA_PROVIDER_TIMEOUT_SECONDS", "5"))
+# After this the original worker can no longer be talking to the provider (its last send started
+# before the lease ran out, and a send ends within its timeouts), so a lookup answers for good.
+NOTIFY_SEND_GRACE_SECONDS = float(os.environ.get("PRONOIA_NOTIFY_SEND_GRACE_SECONDS") or 3 * NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS)
 # Requests in flight at once within one batch (the gateway and push services take parallel connections).
 NOTIFICATIONS_SMS_CONCURRENCY = int(os.environ.get("PRONOIA_SMS_CONCURRENCY", "8"))
 NOTIFICATIONS_PUSH_CONCURRENCY = int(os.environ.get("PRONOIA_PUSH_CONCURRENCY", "8"))

@@ -16,8 +16,15 @@ def answer_links(text: str) -> SafeString:
 
 
 @register.simple_tag
-def chat_message_max() -> int:
-    """The longest message the chat takes (the page checks it before a plain post loses the text)."""
+def chat_length_attributes() -> SafeString:
+    """The chat form's limit and its message, for the page's check before a plain post loses the text."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
     from pronoia.contact.services.conversations import MESSAGE_MAX_CHARS
 
-    return MESSAGE_MAX_CHARS
+    return format_html(
+        'data-chat-max-chars="{}" data-chat-too-long="{}"',
+        MESSAGE_MAX_CHARS,
+        gettext("Your message is too long for the chat. Shorten it or split it into several messages."),
+    )

@@ -47,6 +47,12 @@ function chatStart(form) {
   const textarea = form.elements.namedItem("text");
   let reloadTimer = null;
 
+  const showError = (message) => {
+    if (!errorBox) return;
+    errorBox.querySelector("[data-chat-error-text]").textContent = message;
+    errorBox.classList.remove("govuk-!-display-none");
+    errorBox.focus();
+  };
   // A text over the limit is stopped here, on both paths: a plain post of it would come back
   // refused and without the text (the page never echoes an over-long message).
   const maxChars = Number(form.dataset.chatMaxChars || 0);
@@ -55,11 +61,7 @@ function chatStart(form) {
     if (!maxChars || !textarea || !plainMessage || textarea.value.length <= maxChars) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (errorBox) {
-      errorBox.querySelector("[data-chat-error-text]").textContent = form.dataset.chatTooLong || "";
-      errorBox.classList.remove("govuk-!-display-none");
-      errorBox.focus();
-    }
+    showError(form.dataset.chatTooLong || "");
   });
 
   const fallBack = () => {
@@ -75,12 +77,6 @@ function chatStart(form) {
     return;
   }
 
-  const showError = (message) => {
-    if (!errorBox) return;
-    errorBox.querySelector("[data-chat-error-text]").textContent = message;
-    errorBox.classList.remove("govuk-!-display-none");
-    errorBox.focus();
-  };
   const hideError = () => errorBox && errorBox.classList.add("govuk-!-display-none");
 
   let socket;
