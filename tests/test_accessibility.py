@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from pronoia.accounts.tests.factories import client_sign_in_citizen, client_sign_in_staff, staff_user
-from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+from pronoia.core.browser_testing import chromium_open, click_and_wait_for_page, session_cookie, tools_or_skip
 from pronoia.documents.tests.factories import person_with_history
 from pronoia.services.services import application_submit
 from pronoia.services.tests.application_factories import A1, a1_answers, citizen_actor
@@ -58,8 +58,7 @@ def test_pages_have_no_serious_accessibility_violations(live_server):
             # The apply form after a submission with errors (error summary, field errors).
             if client is citizen:
                 page.goto(live_server.url + "/services/gr-a1-document/apply")
-                page.get_by_role("button", name="Submit application").click()
-                page.wait_for_load_state("domcontentloaded")
+                click_and_wait_for_page(page, page.get_by_role("button", name="Submit application"))
                 found["apply with errors"] = axe_violations(page)
     problems = {path: v for path, v in found.items() if v}
     assert not problems, "\n".join(f"{path}: {v}" for path, v in problems.items())

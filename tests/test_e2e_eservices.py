@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from pronoia.accounts.tests.factories import client_sign_in_citizen, client_sign_in_staff, staff_user
-from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+from pronoia.core.browser_testing import chromium_open, click_and_wait_for_page, session_cookie, tools_or_skip
 from pronoia.documents.tests.factories import person_with_history
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("data_access_log_purgeable")]
@@ -68,7 +68,7 @@ def certificate_journey(browser, live_server, tmp_path, person, citizen) -> None
     public = browser.new_context().new_page()
     assert public.goto(f"{live_server.url}{verify_path}").status == 200
     public.get_by_label("Check a file").set_input_files(str(downloaded))
-    public.get_by_role("button", name="Check the file").click()
+    click_and_wait_for_page(public, public.get_by_role("button", name="Check the file"))
     public.wait_for_selector("#verdict")
     assert public.locator(".govuk-panel--confirmation").get_by_text("Authentic").first.is_visible(), public.locator("#verdict").inner_text()
 
@@ -94,8 +94,7 @@ def correction_journey(browser, live_server, citizen, staff) -> None:
     assert citizen_page.goto(f"{live_server.url}/my/insurance-record").status == 200
     citizen_page.get_by_role("link", name=re.compile("Request a correction")).first.click()
     citizen_page.locator("#message").fill("I worked the whole year: 12 days of December are missing from this period.")
-    citizen_page.get_by_role("button", name="Send the request").click()
-    citizen_page.wait_for_load_state("domcontentloaded")
+    click_and_wait_for_page(citizen_page, citizen_page.get_by_role("button", name="Send the request"))
     # The request is tracked as an application of the correction service, with a protocol number.
     protocol = re.search(r"\d{4}/\d{7}", citizen_page.locator("main").inner_text())
     assert protocol, citizen_page.locator("main").inner_text()
@@ -106,17 +105,15 @@ def correction_journey(browser, live_server, citizen, staff) -> None:
     staff_page.get_by_role("link", name=protocol.group(0)).click()
     staff_page.wait_for_url(re.compile(r".*/staff/cases/\d+$"))
     if staff_page.locator("#take-case").count():
-        staff_page.locator("#take-case").click()
-        staff_page.wait_for_load_state("domcontentloaded")
+        click_and_wait_for_page(staff_page, staff_page.locator("#take-case"))
     staff_page.locator("#outcome-approve").check()
     staff_page.get_by_label("Reasons (the person reads them)").fill("The employer's payroll confirms 12 more days in December.")
-    staff_page.get_by_role("button", name="Record the decision").click()
-    staff_page.wait_for_load_state("domcontentloaded")
+    click_and_wait_for_page(staff_page, staff_page.get_by_role("button", name="Record the decision"))
     # Approved, and the decision document issued at once.
     assert staff_page.locator("#case-status").inner_text() in {"Approved", "Issued"}
 
     citizen_page.goto(f"{live_server.url}/my/applications")
-    citizen_page.get_by_role("link", name=protocol.group(0)).first.click()
+    click_and_wait_for_page(citizen_page, citizen_page.get_by_role("link", name=protocol.group(0)).first)
     body = citizen_page.content()
     assert "The employer&#x27;s payroll confirms 12 more days in December." in body or "The employer's payroll confirms 12 more days in December." in body
     assert re.search(r"[Aa]pproved", body)

@@ -49,3 +49,13 @@ def session_cookie(client, base_url: str) -> dict:
     from django.conf import settings
 
     return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": base_url}
+
+
+def click_and_wait_for_page(page, locator) -> None:
+    """Click something that loads a new page and return once that page's document is there.
+
+    `click()` followed by `wait_for_load_state()` races: the wait can resolve on the old page before
+    the navigation starts, and reading the page then gives the old or an empty document.
+    """
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        locator.click()

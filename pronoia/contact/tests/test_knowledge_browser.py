@@ -13,7 +13,7 @@ from pronoia.accounts.roles import Role
 from pronoia.accounts.tests.factories import client_sign_in_staff, staff_user
 from pronoia.contact.services import knowledge as services
 from pronoia.contact.tests.factories import KnowledgeProposalFactory, actor_of, knowledge_published, translations_make
-from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+from pronoia.core.browser_testing import chromium_open, click_and_wait_for_page, session_cookie, tools_or_skip
 
 AXE = Path(settings.BASE_DIR) / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -55,8 +55,7 @@ def test_knowledge_pages_are_accessible_and_the_form_keeps_what_was_typed(live_s
         page.fill("#el_question", "Πόσο χρόνο παίρνει το A1;")
         page.fill("#el_answer", "Α" * 4001)
         page.fill("#ru_variants", "сколько ждать A1\nсрок A1")
-        page.get_by_role("button", name="Save the draft").click()
-        page.wait_for_load_state("domcontentloaded")
+        click_and_wait_for_page(page, page.get_by_role("button", name="Save the draft"))
         assert page.locator(".govuk-error-summary").count() == 1
         assert page.input_value("#item_id") == "cert-002" and page.input_value("#el_answer") == "Α" * 4001
         assert page.input_value("#ru_variants") == "сколько ждать A1\nсрок A1"
@@ -72,8 +71,7 @@ def test_knowledge_pages_are_accessible_and_the_form_keeps_what_was_typed(live_s
                 found[path] = axe_violations(page)
             if client is manager:
                 page.goto(live_server.url + f"{base}new")
-                page.get_by_role("button", name="Save the draft").click()
-                page.wait_for_load_state("domcontentloaded")
+                click_and_wait_for_page(page, page.get_by_role("button", name="Save the draft"))
                 found["draft form with errors"] = axe_violations(page)
             context.close()
     problems = {path: v for path, v in found.items() if v}

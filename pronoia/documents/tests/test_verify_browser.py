@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from pronoia.accounts.tests.factories import client_sign_in_citizen
-from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+from pronoia.core.browser_testing import chromium_open, click_and_wait_for_page, session_cookie, tools_or_skip
 from pronoia.documents.services import insurance_history_certificate_issue
 from pronoia.documents.tests.factories import citizen_actor, person_with_history
 
@@ -37,7 +37,7 @@ def test_download_then_verify_in_the_browser(live_server, tmp_path):
         assert page.locator("#metadata").get_by_text(info.sha256).is_visible()
         assert page.get_by_text("Ε.Ν.").is_visible()
         page.get_by_label("Check a file").set_input_files(str(downloaded))
-        page.get_by_role("button", name="Check the file").click()
+        click_and_wait_for_page(page, page.get_by_role("button", name="Check the file"))
         page.wait_for_selector("#verdict")
         assert page.locator(".govuk-panel--confirmation").get_by_text("Authentic").first.is_visible()
 
@@ -48,6 +48,6 @@ def test_download_then_verify_in_the_browser(live_server, tmp_path):
         data[position] ^= 0x01
         tampered.write_bytes(bytes(data))
         page.get_by_label("Check a file").set_input_files(str(tampered))
-        page.get_by_role("button", name="Check the file").click()
+        click_and_wait_for_page(page, page.get_by_role("button", name="Check the file"))
         page.wait_for_selector("#verdict")
         assert page.get_by_text("Not authentic", exact=True).is_visible()

@@ -9,7 +9,7 @@ from django.test import Client
 
 from pronoia.accounts.roles import Role
 from pronoia.accounts.tests.factories import client_sign_in_citizen, client_sign_in_staff, staff_user
-from pronoia.core.browser_testing import chromium_open, session_cookie, tools_or_skip
+from pronoia.core.browser_testing import chromium_open, click_and_wait_for_page, session_cookie, tools_or_skip
 from pronoia.notifications.fanout import event_fanout
 from pronoia.notifications.models import InboxEntry, Notification, NotificationTemplate
 from pronoia.notifications.template_versions import templates_default_load
@@ -59,8 +59,7 @@ def test_notification_pages_have_no_serious_accessibility_violations(live_server
                 page.goto(live_server.url + "/staff/notifications/?national_id=%3Cx%3E")
                 found["log search with errors"] = axe_violations(page)
                 page.goto(live_server.url + f"/staff/notifications/{failed.pk}")
-                page.get_by_role("button", name="Send the message again").click()
-                page.wait_for_load_state("domcontentloaded")
+                click_and_wait_for_page(page, page.get_by_role("button", name="Send the message again"))
                 found["resend with errors"] = axe_violations(page)
     problems = {path: v for path, v in found.items() if v}
     assert not problems, "\n".join(f"{path}: {v}" for path, v in problems.items())
