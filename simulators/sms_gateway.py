@@ -14,9 +14,12 @@ Receipts: after accepting, the gateway POSTs to the callback URL (the message's,
 first {"status": "accepted"} and then the outcome: "delivered", or "failed" with a reason:
 "invalid_number" (a number ending in 0000, or listed in the `invalid_numbers` fault: permanent) or
 "handset_off" (ending in 0001, or in `handset_off_numbers`: temporary). Each receipt is JSON
-{"id", "reference", "status", "reason", "timestamp"} signed with the shared secret:
-`X-Gateway-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. A receipt not answered
-2xx is retried with backoff (5 attempts).
+{"id", "reference", "status", "reason", "timestamp"}. Receipts due for one callback URL go out
+together, like a commercial gateway's delivery reports: `{"receipts": [receipt, …]}` with up to
+`receipts_batch_size` (100) receipts, sent when the batch is full or 50 ms after its first receipt;
+with `receipts_batch_size` 1 each receipt is the body on its own. The body is signed with the shared
+secret: `X-Gateway-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. A request not
+answered 2xx is retried with backoff (5 attempts); a message's next receipt waits for the last.
 
 State API: GET /_sim/state, GET /_sim/messages?reference=R&…, POST /_sim/reset,
 POST /_sim/config {"callback_url", "receipt_secret"}, POST /_sim/faults with any of
@@ -27,6 +30,7 @@ POST /_sim/config {"callback_url", "receipt_secret"}, POST /_sim/faults with any
     receipts_out_of_order  send the outcome before the "accepted" receipt
     receipt_delay_seconds  time between the two receipts (default 0.05)
     receipts_off       send no receipts at all (the portal must ask with GET /messages/<reference>)
+    receipts_batch_size  receipts per callback request (default 100; 1: one receipt per request)
     invalid_numbers, handset_off_numbers  lists of numbers with that outcome
 """
 from __future__ import annotations
@@ -50,6 +54,7 @@ REFERENCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_BODY_CHARS = 1600
 RECEIPT_ATTEMPTS = 5
 RECEIPT_CONCURRENCY = 32
+RECEIPT_BATCH_WAIT_SECONDS = 0.05
 FAULTS = {
     "delay_seconds": (int, float),
     "fail_next": int,
@@ -58,6 +63,7 @@ FAULTS = {
     "receipts_out_of_order": bool,
     "receipt_delay_seconds": (int, float),
     "receipts_off": bool,
+    "receipts_batch_size": int,
     "invalid_numbers": list,
     "handset_off_numbers": list,
 }
@@ -78,6 +84,7 @@ def _default_faults() -> dict:
         "receipts_out_of_order": False,
         "receipt_delay_seconds": 0.05,
         "receipts_off": False,
+        "receipts_batch_size": 100,
         "invalid_numbers": [],
         "handset_off_numbers": [],
     }
@@ -100,6 +107,9 @@ class Gateway:
         self.receipts_sent = 0
         self.receipts_failed = 0
         self.receipts_pending = 0
+        self.receipt_requests = 0
+        self.receipt_batches: dict[str, list[tuple[dict, asyncio.Future]]] = {}
+        self.receipt_timers: dict[str, asyncio.TimerHandle] = {}
         self.faults = _default_faults()
 
     def outcome(self, number: str) -> tuple[str, str | None]:
@@ -128,21 +138,53 @@ class Gateway:
                 if status != "accepted":
                     message["status"], message["reason"] = status, reason
                 for _copy in range(copies):
-                    await self._receipt_post(callback_url, {"id": message["id"], "reference": message["reference"], "status": status, "reason": reason, "timestamp": datetime.now(UTC).isoformat()})
+                    await self._receipt_deliver(callback_url, {"id": message["id"], "reference": message["reference"], "status": status, "reason": reason, "timestamp": datetime.now(UTC).isoformat()})
         finally:
             self.receipts_pending -= 1
 
-    async def _receipt_post(self, url: str, receipt: dict) -> None:
-        body = json.dumps(receipt).encode()
+    async def _receipt_deliver(self, url: str, receipt: dict) -> None:
+        """Send `receipt` in the next batch for `url`; returns once that batch's request is over."""
+        size = max(1, int(self.faults["receipts_batch_size"]))
+        if size == 1:
+            await self._receipts_post(url, [receipt])
+            return
+        done = asyncio.get_running_loop().create_future()
+        batch = self.receipt_batches.setdefault(url, [])
+        batch.append((receipt, done))
+        if len(batch) >= size:
+            self._batch_flush(url)
+        elif url not in self.receipt_timers:
+            self.receipt_timers[url] = asyncio.get_running_loop().call_later(RECEIPT_BATCH_WAIT_SECONDS, self._batch_flush, url)
+        await done
+
+    def _batch_flush(self, url: str) -> None:
+        timer = self.receipt_timers.pop(url, None)
+        if timer is not None:
+            timer.cancel()
+        batch = self.receipt_batches.pop(url, [])
+        if batch:
+            asyncio.get_running_loop().create_task(self._batch_post(url, batch))
+
+    async def _batch_post(self, url: str, batch: list[tuple[dict, asyncio.Future]]) -> None:
+        try:
+            await self._receipts_post(url, [receipt for receipt, _done in batch])
+        finally:
+            for _receipt, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _receipts_post(self, url: str, receipts: list[dict]) -> None:
+        body = json.dumps(receipts[0] if len(receipts) == 1 and self.faults["receipts_batch_size"] <= 1 else {"receipts": receipts}).encode()
         delay = 0.2
         async with self.receipt_slots:
             for _attempt in range(RECEIPT_ATTEMPTS):
                 headers = {"Content-Type": "application/json", "X-Gateway-Signature": receipt_sign(self.receipt_secret, body, int(time.time()))}
+                self.receipt_requests += 1
                 try:
-                    async with self.session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as response:
+                    async with self.session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=30)) as response:
                         await response.read()
                         if 200 <= response.status < 300:
-                            self.receipts_sent += 1
+                            self.receipts_sent += len(receipts)
                             return
                         if 400 <= response.status < 500 and response.status not in (408, 409, 429):
                             break  # the portal refused it for good: retrying would not help
@@ -150,7 +192,7 @@ class Gateway:
                     pass
                 await asyncio.sleep(delay)
                 delay *= 2
-        self.receipts_failed += 1
+        self.receipts_failed += len(receipts)
 
 
 def message_parse(data: dict) -> dict:
@@ -217,6 +259,7 @@ def app_build(gateway: Gateway) -> web.Application:
             "receipts_sent": gateway.receipts_sent,
             "receipts_failed": gateway.receipts_failed,
             "receipts_pending": gateway.receipts_pending,
+            "receipt_requests": gateway.receipt_requests,
             "faults": gateway.faults,
             "callback_url": gateway.callback_url,
         })

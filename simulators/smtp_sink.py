@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.parser
 import email.policy
 import time
 from collections import Counter
@@ -34,6 +35,7 @@ from simulators.runtime import HOST, arguments_parse, faults_update, json_body, 
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 FAULTS = {"delay_seconds": (int, float), "refuse": dict, "refuse_all": str}
+_HEADERS_ONLY = email.parser.BytesParser(policy=email.policy.compat32)
 
 
 class SinkState:
@@ -49,24 +51,30 @@ class SinkState:
         self.faults: dict = {"delay_seconds": 0, "refuse": {}, "refuse_all": None}
 
     def record(self, envelope: Envelope) -> None:
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        message_id = str(parsed.get("Message-ID", "")).strip()
-        body_part = parsed.get_body(preferencelist=("plain",))
-        message = {
-            "message_id": message_id,
-            "from": envelope.mail_from,
-            "to": list(envelope.rcpt_tos),
-            "subject": str(parsed.get("Subject", "")),
-            "language": str(parsed.get("Content-Language", "")),
-            "body": body_part.get_content() if body_part is not None else "",
-            "received_at": time.time(),
-        }
+        """Keep the message; only its Message-ID is read now (the rest when someone asks, see `shown`)."""
+        raw = envelope.original_content or envelope.content
+        headers = _HEADERS_ONLY.parsebytes(raw, headersonly=True)
+        message_id = str(headers.get("Message-ID", "")).strip()
+        message = {"message_id": message_id, "from": envelope.mail_from, "to": list(envelope.rcpt_tos), "received_at": time.time(), "_raw": raw}
         self.seen[message_id] += 1
         if message_id and self.seen[message_id] > 1:
             self.duplicates += 1
         else:
             self.by_message_id.setdefault(message_id, message)
         self.messages.append(message)
+
+
+def shown(message: dict) -> dict:
+    """The message as the state API shows it: subject, Content-Language and plain-text body parsed
+    from the stored bytes once (parsing every message on arrival cost the sink more than the sending)."""
+    raw = message.pop("_raw", None)
+    if raw is not None:
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        body_part = parsed.get_body(preferencelist=("plain",))
+        message["subject"] = str(parsed.get("Subject", ""))
+        message["language"] = str(parsed.get("Content-Language", ""))
+        message["body"] = body_part.get_content() if body_part is not None else ""
+    return message
 
 
 class SinkHandler:
@@ -103,7 +111,7 @@ def api_build(state: SinkState) -> web.Application:
     async def messages_get(request: web.Request) -> web.Response:
         ids = request.query.getall("message_id", [])
         if ids:
-            found = [state.by_message_id[i] for i in ids if i in state.by_message_id]
+            found = [shown(state.by_message_id[i]) for i in ids if i in state.by_message_id]
             return web.json_response({"messages": found})
         to = request.query.get("to")
         messages = [m for m in state.messages if not to or to in m["to"]]
@@ -111,14 +119,14 @@ def api_build(state: SinkState) -> web.Application:
             limit = int(request.query.get("limit", "1000"))
         except ValueError:
             raise json_error(400, "limit must be a number") from None
-        return web.json_response({"messages": messages[-limit:]})
+        return web.json_response({"messages": [shown(m) for m in messages[-limit:]]})
 
     @routes.post("/_sim/messages/search")
     async def messages_search(request: web.Request) -> web.Response:
         ids = (await json_body(request)).get("message_ids")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise json_error(400, "message_ids must be a list of strings")
-        return web.json_response({"messages": [state.by_message_id[i] for i in ids if i in state.by_message_id]})
+        return web.json_response({"messages": [shown(state.by_message_id[i]) for i in ids if i in state.by_message_id]})
 
     @routes.post("/_sim/reset")
     async def reset(request: web.Request) -> web.Response:

@@ -145,11 +145,18 @@ def _rows_save(rows: Sequence[Notification], fields: Sequence[str], *, per_row: 
             cursor.executemany(sql, [(*(getattr(row, name) for name in varying), row.pk) for row in rows])
 
 
-def _outcomes_apply(rows: Sequence[Notification], results: Sequence[SendResult], *, kind: str, now: dt.datetime, at: dt.datetime | None = None) -> list[Notification]:
-    """Apply one result per row (rows locked by the caller), log each, and return the final failures."""
+def _outcomes_apply(
+    rows: Sequence[Notification], results: Sequence[SendResult], *, kind: str, now: dt.datetime, at: dt.datetime | Sequence[dt.datetime] | None = None
+) -> list[Notification]:
+    """Apply one result per row (rows locked by the caller), log each, and return the final failures.
+
+    `at` is when the provider says it happened: one time for all, or one per row. A row may appear
+    more than once (a batch of receipts may hold two for one message): its results apply in turn.
+    """
     log, failed = [], []
-    for row, result in zip(rows, results, strict=True):
-        applied, final_failure = _outcome(row, status=result.status, at=at or now, now=now)
+    ats = at if isinstance(at, Sequence) else [at] * len(rows)
+    for row, result, happened in zip(rows, results, ats, strict=True):
+        applied, final_failure = _outcome(row, status=result.status, at=happened or now, now=now)
         if result.provider_reference and (applied or not row.provider_reference):
             row.provider_reference = result.provider_reference[:200]
         if applied:
@@ -159,7 +166,9 @@ def _outcomes_apply(rows: Sequence[Notification], results: Sequence[SendResult],
         log.append(DeliveryAttempt(notification=row, kind=kind, raw_status=result.status[:40], provider_reference=result.provider_reference[:200], detail=_clip(result.detail), applied=applied, at=now))
         if final_failure:
             failed.append(row)
-    _rows_save(rows, _OUTCOME_FIELDS, per_row=("provider_reference",))
+    # Receipts carry their own times: those fields then differ per row and go in the executemany.
+    per_row = ("provider_reference", "sending_at", "delivered_at", "failed_at") if isinstance(at, Sequence) else ("provider_reference",)
+    _rows_save(list({id(row): row for row in rows}.values()), _OUTCOME_FIELDS, per_row=per_row)
     DeliveryAttempt.objects.bulk_create(log)
     return failed
 
@@ -171,17 +180,32 @@ def notification_receipt_apply(
 
     None when no notification has this reference. An unknown status raises PronoiaError.
     """
-    if status not in (Status.SENDING, Status.DELIVERED, *FAILURE_STATUSES):
-        raise PronoiaError(code="receipt_status_unknown", message=_("Unknown delivery status."), field="status")
+    receipt = {"reference": reference, "status": status, "provider_reference": provider_reference, "detail": detail, "received_at": received_at}
+    return notification_receipts_apply(receipts=[receipt], now=now)[0]
+
+
+def notification_receipts_apply(*, receipts: Sequence[Mapping], now: dt.datetime | None = None) -> list[Notification | None]:
+    """A provider's delivery receipts (dicts with the arguments of `notification_receipt_apply`), in order.
+
+    One transaction for all: the gateway sends receipts in batches, and one lock and one update per
+    receipt was what limited the pipeline (bench/RESULTS.md). Returns each receipt's notification,
+    None for an unknown reference. An unknown status raises PronoiaError before anything changes.
+    """
+    for receipt in receipts:
+        if receipt["status"] not in (Status.SENDING, Status.DELIVERED, *FAILURE_STATUSES):
+            raise PronoiaError(code="receipt_status_unknown", message=_("Unknown delivery status."), field="status")
     now = _now(now)
+    references = [str(receipt["reference"])[:32] for receipt in receipts]
     with transaction.atomic():
-        row = Notification.objects.select_for_update().filter(reference=str(reference)[:32]).first()
-        if row is None:
-            return None
-        failed = _outcomes_apply([row], [SendResult(status=status, provider_reference=str(provider_reference), detail=detail)], kind=DeliveryAttempt.Kind.RECEIPT, now=now, at=received_at or now)
-        for notification in failed:
-            fallback_create(notification=notification, now=now)
-    return row
+        # Locked in id order, as the workers lock theirs: two batches never wait on each other in a circle.
+        by_reference = {row.reference: row for row in Notification.objects.select_for_update().filter(reference__in=set(references)).order_by("pk")}
+        found = [(by_reference[ref], receipt) for ref, receipt in zip(references, receipts, strict=True) if ref in by_reference]
+        if found:
+            results = [SendResult(status=r["status"], provider_reference=str(r.get("provider_reference") or ""), detail=r.get("detail") or "") for _row, r in found]
+            failed = _outcomes_apply([row for row, _r in found], results, kind=DeliveryAttempt.Kind.RECEIPT, now=now, at=[r.get("received_at") or now for _row, r in found])
+            for notification in failed:
+                fallback_create(notification=notification, now=now)
+    return [by_reference.get(ref) for ref in references]
 
 
 # --- fallback -----------------------------------------------------------------------------------
@@ -408,18 +432,35 @@ def notifications_dispatch(*, notification_ids: Iterable[int], adapter_for: Adap
     leaves a row in doubt that the sweep reconciles with `lookup` instead of sending it twice.
     `adapter_for` is the seam for tests; by default the channel registry.
     """
-    adapter_for = adapter_for or _adapter_for
     ids = sorted({int(i) for i in notification_ids})
     if not ids:
         return 0
-    _in_doubt_reconcile(ids, adapter_for=adapter_for, now=_now(now))
-    # Claim and send in small chunks: a row's "sending" time is then when its own chunk started,
-    # so the lease measures one chunk's send, not a whole batch's (a slow batch is not taken for dead).
-    size = max(1, settings.NOTIFY_SEND_CHUNK)
-    handed = 0
-    for start in range(0, len(ids), size):
-        handed += _chunk_send(ids[start : start + size], adapter_for=adapter_for, now=_now(now))
-    return handed
+    # One adapter per channel for the whole task: its connections and threads serve every chunk.
+    make = adapter_for or _adapter_for
+    adapters: dict[str, object] = {}
+
+    def adapter_kept(channel: str):
+        if channel not in adapters:
+            adapters[channel] = make(channel)
+        return adapters[channel]
+
+    try:
+        _in_doubt_reconcile(ids, adapter_for=adapter_kept, now=_now(now))
+        # Claim and send in small chunks: a row's "sending" time is then when its own chunk started,
+        # so the lease measures one chunk's send, not a whole batch's (a slow batch is not taken for dead).
+        size = max(1, settings.NOTIFY_SEND_CHUNK)
+        handed = 0
+        for start in range(0, len(ids), size):
+            handed += _chunk_send(ids[start : start + size], adapter_for=adapter_kept, now=_now(now))
+        return handed
+    finally:
+        for channel, adapter in adapters.items():
+            close = getattr(adapter, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001 - closing must not hide the result or the real error
+                    logger.warning("closing the %s adapter failed", channel, exc_info=True)
 
 
 def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) -> int:
@@ -444,7 +485,7 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
             DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=r, kind=DeliveryAttempt.Kind.SEND, raw_status="adapter-error", detail=_clip(exc), applied=False, at=now) for r in rows])
             continue
         with transaction.atomic():
-            locked = {r.pk: r for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template")}
+            locked = {r.pk: r for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template").order_by("pk")}
             pairs = [(locked[r.pk], res) for r, res in zip(rows, results, strict=True) if r.pk in locked]
             _unsent_requeue([row for row, res in pairs if not res.sent], now=now)
             pairs = [(row, res) for row, res in pairs if res.sent]

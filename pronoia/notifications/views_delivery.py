@@ -116,16 +116,25 @@ def receipt_parse(data: dict) -> dict | JsonResponse:
     }
 
 
+def _receipt_problem(answer: JsonResponse) -> dict:
+    error = json.loads(answer.content)
+    return {key: error[key] for key in ("code", "message", "field") if error.get(key) is not None}
+
+
 @method_decorator(csrf_exempt, name="dispatch")  # the gateway has no session; its HMAC authenticates it
 class SmsReceiptView(RoleRequiredMixin, View):
-    """POST /notifications/receipts/sms: one delivery receipt from the SMS gateway."""
+    """POST /notifications/receipts/sms: delivery receipts from the SMS gateway.
+
+    The body is one receipt, or a batch `{"receipts": [receipt, …]}` (at most
+    NOTIFICATIONS_SMS_RECEIPT_BATCH_MAX). A batch is applied in one transaction and answered 200
+    with one result per receipt, in order: `{"reference", "status"}`, or `{"index", "code",
+    "message", "field"}` for a receipt refused on its own (a bad one never holds up the others).
+    """
 
     allowed_roles = frozenset({ANYONE})
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from pronoia.notifications.services import notification_receipt_apply
-
         body = _body_read(request, limit=settings.NOTIFICATIONS_SMS_RECEIPT_MAX_BYTES)
         if isinstance(body, HttpResponse):
             return body
@@ -135,9 +144,13 @@ class SmsReceiptView(RoleRequiredMixin, View):
         data = _json_object(body)
         if isinstance(data, HttpResponse):
             return data
+        if "receipts" in data:
+            return self._batch(request, data)
         receipt = receipt_parse(data)
         if isinstance(receipt, HttpResponse):
             return receipt
+        from pronoia.notifications.services import notification_receipt_apply
+
         try:
             notification = notification_receipt_apply(**receipt)
         except PronoiaError as error:
@@ -145,6 +158,37 @@ class SmsReceiptView(RoleRequiredMixin, View):
         if notification is None:
             return _error("receipt_reference_unknown", _("No message has this reference."), field="reference", status=404)
         return JsonResponse({"reference": notification.reference, "status": notification.status})
+
+    def _batch(self, request: HttpRequest, data: dict) -> HttpResponse:
+        from pronoia.notifications.services import notification_receipts_apply
+
+        unexpected = sorted(set(data) - {"receipts"})
+        if unexpected:
+            return _error("receipt_field_unexpected", _("Unexpected field %(field)s.") % {"field": unexpected[0][:40]}, field=unexpected[0][:40])
+        items = data["receipts"]
+        limit = settings.NOTIFICATIONS_SMS_RECEIPT_BATCH_MAX
+        if not isinstance(items, list) or not items:
+            return _error("receipts_not_list", _("receipts must be a list of 1 to %(limit)s receipts.") % {"limit": limit}, field="receipts")
+        if len(items) > limit:
+            return _error("receipts_too_many", _("A batch holds at most %(limit)s receipts; this one has %(count)s.") % {"limit": limit, "count": len(items)}, field="receipts", status=413)
+        results: list[dict | None] = [None] * len(items)
+        valid: list[tuple[int, dict]] = []
+        for index, item in enumerate(items):
+            parsed = receipt_parse(item) if isinstance(item, dict) else _error("receipt_not_object", _("Each receipt must be a JSON object."))
+            if isinstance(parsed, HttpResponse):
+                results[index] = {"index": index, **_receipt_problem(parsed)}
+            else:
+                valid.append((index, parsed))
+        try:
+            notifications = notification_receipts_apply(receipts=[parsed for _index, parsed in valid])
+        except PronoiaError as error:
+            return pronoia_error_response(request, error)
+        for (index, parsed), notification in zip(valid, notifications, strict=True):
+            if notification is None:
+                results[index] = {"index": index, "code": "receipt_reference_unknown", "message": _("No message has this reference."), "field": "reference"}
+            else:
+                results[index] = {"reference": parsed["reference"], "status": notification.status}
+        return JsonResponse({"results": results})
 
 
 class PushSubscriptionView(RoleRequiredMixin, View):

@@ -22,9 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -33,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.translation import gettext
 
-from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, TECHNICAL_FAILURE, TEMPORARY_FAILURE, ConcurrentSender, OutgoingMessage, SendResult
 
 DEFAULT_KEY_NAME = "vapid-TEST-ONLY.pem"
 
@@ -93,15 +91,12 @@ class WebPushAdapter:
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.ttl = settings.NOTIFICATIONS_PUSH_TTL_SECONDS
         self.subject = settings.NOTIFICATIONS_VAPID_SUBJECT
-        self.concurrency = max(1, settings.NOTIFICATIONS_PUSH_CONCURRENCY)
-        self._local = threading.local()
+        self.sender = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_PUSH_CONCURRENCY, name="push", session_make=requests.Session)
 
     @property
     def http(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+        """This thread's keep-alive session."""
+        return self.sender.session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         from pywebpush import WebPushException, webpush
@@ -138,10 +133,10 @@ class WebPushAdapter:
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         """Each message to its own push service endpoint, NOTIFICATIONS_PUSH_CONCURRENCY at a time."""
-        if self.concurrency == 1 or len(messages) < 2:
-            return [self._send_one(message) for message in messages]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(messages)), thread_name_prefix="push") as pool:
-            return list(pool.map(self._send_one, messages))
+        return self.sender.send_many(messages)
+
+    def close(self) -> None:
+        self.sender.close()
 
     def lookup(self, reference: str) -> SendResult | None:
         return None

@@ -1,7 +1,7 @@
 """SMS through the HTTP JSON SMS gateway (the local simulator: `simulators.sms_gateway`).
 
 A batch is sent over NOTIFICATIONS_SMS_CONCURRENCY keep-alive connections at once (one
-`requests.Session` per sending thread, reused across the batch), in order of results. The gateway is
+`requests.Session` per sending thread; threads and sessions kept until `close()`), in order of results. The gateway is
 idempotent on the client reference (a second submission answers the first message), so a retry
 after a timeout or a 5xx cannot make a second SMS. Its answers map to the statuses:
 
@@ -14,14 +14,12 @@ the gateway's receipt words to the statuses.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
 
-from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, SENDING, TECHNICAL_FAILURE, TEMPORARY_FAILURE, OutgoingMessage, SendResult
+from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_FAILURE, SENDING, TECHNICAL_FAILURE, TEMPORARY_FAILURE, ConcurrentSender, OutgoingMessage, SendResult
 
 GATEWAY_STATUSES = ("accepted", "delivered", "failed")
 GATEWAY_REASONS = ("invalid_number", "handset_off", "network_error", "expired")
@@ -57,17 +55,17 @@ class HttpSmsAdapter:
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.callback_url = settings.NOTIFICATIONS_SMS_RECEIPT_URL
         self.api_key = settings.NOTIFICATIONS_SMS_API_KEY
-        self.concurrency = max(1, settings.NOTIFICATIONS_SMS_CONCURRENCY)
-        self._local = threading.local()
+        self.sender = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_SMS_CONCURRENCY, name="sms", session_make=self._session_make)
+
+    def _session_make(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update({"X-Api-Key": self.api_key, "Accept": "application/json"})
+        return session
 
     @property
     def http(self) -> requests.Session:
-        """This thread's keep-alive session (requests sessions are not shared between threads)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.headers.update({"X-Api-Key": self.api_key, "Accept": "application/json"})
-        return session
+        """This thread's keep-alive session."""
+        return self.sender.session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         if message.claim_expired():
@@ -94,10 +92,10 @@ class HttpSmsAdapter:
         return SendResult(status=TECHNICAL_FAILURE, detail=detail)
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
-        if self.concurrency == 1 or len(messages) < 2:
-            return [self._send_one(message) for message in messages]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(messages)), thread_name_prefix="sms") as pool:
-            return list(pool.map(self._send_one, messages))
+        return self.sender.send_many(messages)
+
+    def close(self) -> None:
+        self.sender.close()
 
     def lookup(self, reference: str) -> SendResult | None:
         """What the gateway holds for `reference`; raises SmsLookupError when it cannot be asked."""

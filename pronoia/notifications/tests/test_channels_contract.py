@@ -10,13 +10,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+import socket
 
 import pytest
 
 from pronoia.notifications.channels import base
-from pronoia.notifications.channels.registry import adapter_for
+from pronoia.notifications.channels.registry import adapter_for as registry_adapter_for
 
 FINAL_OR_ACCEPTED = (base.SENDING, base.DELIVERED)
+_opened: list = []
+
+
+def adapter_for(channel: str):
+    """The registry's adapter, closed after the test (adapters keep connections between batches)."""
+    adapter = registry_adapter_for(channel)
+    _opened.append(adapter)
+    return adapter
+
+
+@pytest.fixture(autouse=True)
+def _adapters_closed():
+    yield
+    while _opened:
+        _opened.pop().close()
 
 
 def _message(*, to: str, reference: str | None = None, language: str = "en", push_keys=None) -> base.OutgoingMessage:
@@ -211,3 +227,38 @@ def test_the_message_is_in_the_recipients_language(simulators):
     adapter_for("email").send_many([message])
     [received] = pair.received(message)
     assert received["language"] == "pl"
+
+
+def test_one_adapter_serves_several_batches_and_close_lets_go(pair):
+    adapter = adapter_for(pair.channel)
+    batches = [[pair.message(), pair.message()], [pair.message(), pair.message()]]
+    for batch in batches:
+        assert [r.status for r in adapter.send_many(batch)] == [pair.accepted] * 2
+    assert pair.sim.state()["received"] == 4
+    adapter.close()
+    adapter.close()  # twice is harmless
+    # A closed adapter still works: it opens what it needs again.
+    [again] = adapter.send_many([pair.message()])
+    assert again.status == pair.accepted
+
+
+def test_a_kept_smtp_connection_the_relay_dropped_is_replaced_before_sending(simulators):
+    pair = EmailPair(simulators)
+    adapter = adapter_for("email")
+    [first] = adapter.send_many([pair.message()])
+    kept = adapter._connection
+    assert first.status == base.DELIVERED and kept is not None
+    kept.sock.shutdown(socket.SHUT_RDWR)  # the idle connection ends (the relay's timeout, the network)
+    [second] = adapter.send_many([pair.message()])
+    assert second.status == base.DELIVERED and adapter._connection is not kept
+    assert pair.sim.state()["received"] == 2
+
+
+def test_a_subject_with_a_line_break_stays_one_header(simulators):
+    pair = EmailPair(simulators)
+    message = dataclasses.replace(pair.message(), subject="Your application\r\nBcc: someone@example.test")
+    [result] = adapter_for("email").send_many([message])
+    assert result.status == base.DELIVERED
+    [received] = pair.received(message)
+    assert received["subject"] == "Your application Bcc: someone@example.test"
+    assert received["to"] == [message.to]

@@ -13,8 +13,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pronoia.notifications.models import DeliveryAttempt, Notification, Status
-from pronoia.notifications.tests.factories import notification_for, person_with_contacts
+from pronoia.notifications.fanout import event_fanout
+from pronoia.notifications.models import DeliveryAttempt, Notification, Preference, Status
+from pronoia.notifications.services import notifications_dispatch
+from pronoia.notifications.tests.factories import Adapters, application_event, notification_for, person_with_contacts
 from simulators.sms_gateway import receipt_sign
 
 URL = "/notifications/receipts/sms"
@@ -177,3 +179,103 @@ def test_a_receipt_for_an_unknown_reference_is_404(sending):
 
 def test_only_post_is_served(db):
     assert Client().get(URL).status_code == 405
+
+
+# --- batches: {"receipts": [...]} -----------------------------------------------------------------
+
+
+@pytest.fixture
+def two_sending(db):
+    now = timezone.now()
+    person = person_with_contacts()
+    return [notification_for(person, channel="sms", status=Status.SENDING, sending_at=now, answered_at=now, attempts=1) for _ in range(2)]
+
+
+def test_a_batch_applies_each_receipt_and_answers_one_result_each_in_order(two_sending):
+    first, second = two_sending
+    response = _post({"receipts": [_receipt(first), _receipt(second, status="failed", reason="invalid_number")]})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"results": [{"reference": first.reference, "status": "delivered"}, {"reference": second.reference, "status": "permanent-failure"}]}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (Status.DELIVERED, Status.PERMANENT_FAILURE)
+
+
+def test_two_receipts_of_one_message_in_a_batch_apply_in_turn_and_a_final_status_stays(sending):
+    # Out of order and twice, all in one request: the outcome first, then its acceptance, then the outcome again.
+    receipts = [_receipt(sending, status="delivered"), _receipt(sending, status="accepted"), _receipt(sending, status="delivered")]
+    response = _post({"receipts": receipts})
+    assert response.status_code == 200
+    assert [result["status"] for result in response.json()["results"]] == ["delivered"] * 3
+    sending.refresh_from_db()
+    assert sending.status == Status.DELIVERED
+    applied = list(DeliveryAttempt.objects.filter(notification=sending).order_by("pk").values_list("raw_status", "applied"))
+    assert applied == [("delivered", True), ("sending", False), ("delivered", False)]
+
+
+def test_a_failed_receipt_in_a_batch_reaches_the_person_on_another_channel_once(templates):
+    person = person_with_contacts()
+    Preference.objects.create(person=person, category="applications", channels=["sms"])
+    event = application_event(person)
+    event_fanout(event_id=event.pk)
+    sms = Notification.objects.get(event=event, channel="sms")
+    notifications_dispatch(notification_ids=[sms.pk], adapter_for=Adapters())
+    response = _post({"receipts": [_receipt(sms, status="failed", reason="invalid_number")] * 2})
+    assert response.status_code == 200
+    sms.refresh_from_db()
+    assert sms.status == Status.PERMANENT_FAILURE
+    fallback = Notification.objects.get(fallback_of=sms)
+    assert fallback.channel != "sms" and fallback.event_id == event.pk
+
+
+def test_a_bad_receipt_in_a_batch_is_named_by_index_and_the_others_still_apply(two_sending):
+    first, second = two_sending
+    items = [_receipt(first, status="exploded"), "not an object", _receipt(second), _receipt(second, reference="0" * 32), _receipt(second, id="<script>alert(1)</script>")]
+    response = _post({"receipts": items})
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [(r.get("index"), r.get("code"), r.get("field")) for r in results] == [
+        (0, "receipt_status_invalid", "status"),
+        (1, "receipt_not_object", None),
+        (None, None, None),
+        (3, "receipt_reference_unknown", "reference"),
+        (4, "receipt_id_invalid", "id"),
+    ]
+    assert results[2] == {"reference": second.reference, "status": "delivered"}
+    assert all(r["message"] for r in results if "code" in r)
+    assert "<script>" not in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == Status.SENDING and not DeliveryAttempt.objects.filter(notification=first).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "status"),
+    [
+        ({"receipts": []}, "receipts_not_list", 400),
+        ({"receipts": {"reference": "x"}}, "receipts_not_list", 400),
+        ({"receipts": None}, "receipts_not_list", 400),
+        ({"receipts": [], "admin": True}, "receipt_field_unexpected", 400),
+    ],
+)
+def test_a_malformed_batch_is_a_clear_error_and_changes_nothing(sending, body, code, status):
+    response = _post(body)
+    assert response.status_code == status
+    assert _error(response)["code"] == code and _error(response)["field"]
+    assert not DeliveryAttempt.objects.exists()
+
+
+def test_a_batch_over_the_limit_is_refused_whole(sending, settings):
+    settings.NOTIFICATIONS_SMS_RECEIPT_BATCH_MAX = 3
+    response = _post({"receipts": [_receipt(sending)] * 4})
+    assert response.status_code == 413
+    assert _error(response)["code"] == "receipts_too_many" and "3" in _error(response)["message"]
+    sending.refresh_from_db()
+    assert sending.status == Status.SENDING and not DeliveryAttempt.objects.exists()
+
+
+def test_a_batch_signed_for_another_body_is_refused(two_sending):
+    first, second = two_sending
+    signed = json.dumps({"receipts": [_receipt(first)]}).encode()
+    response = _post({"receipts": [_receipt(first), _receipt(second)]}, signature=receipt_sign(SECRET, signed, int(time.time())))
+    assert response.status_code == 403
+    assert not DeliveryAttempt.objects.exists()
