@@ -12,7 +12,8 @@ _SETTINGS = {"email": "NOTIFICATIONS_EMAIL_BACKEND", "sms": "NOTIFICATIONS_SMS_B
 def adapter_for(channel: str) -> ChannelAdapter:
     """A new adapter for `channel` ("email", "sms" or "push"); the inbox has none, it is the database.
 
-    A new instance per call: each holds its own connections, so a worker creates one per batch.
+    A new instance per call: each holds its own connections and threads, so a dispatch task makes one
+    per channel, uses it for all its chunks and closes it (`close()`) at the end.
     """
     try:
         setting = _SETTINGS[channel]

@@ -264,3 +264,22 @@ def test_a_batch_is_claimed_and_sent_in_chunks(templates, settings):
     adapters.by_channel["email"].send_many = counting
     assert notifications_dispatch(notification_ids=ids, adapter_for=adapters, now=T0) == 5
     assert batches == [2, 2, 1]
+
+
+def test_a_dispatch_task_uses_one_adapter_per_channel_for_all_its_chunks_and_closes_it(templates, settings):
+    settings.NOTIFY_SEND_CHUNK = 2
+    made: list = []
+
+    class Counted(Adapters):
+        def __call__(self, channel):
+            adapter = super().__call__(channel)
+            made.append(channel)
+            adapter.closed = getattr(adapter, "closed", 0)
+            adapter.close = lambda adapter=adapter: setattr(adapter, "closed", adapter.closed + 1)
+            return adapter
+
+    adapters = Counted()
+    rows = [email_notification() for _ in range(5)]
+    assert notifications_dispatch(notification_ids=[n.pk for n in rows], adapter_for=adapters) == 5
+    assert made == ["email"] and adapters.by_channel["email"].closed == 1  # three chunks, one adapter
+    assert len(adapters.sent("email")) == 5
