@@ -41,6 +41,7 @@ NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_RETRY_MAX_SECONDS"
 NOTIFY_LEASE_SECONDS = int(os.environ.get("PRONOIA_NOTIFY_LEASE_SECONDS", "300"))
 NOTIFY_BATCH_SIZE = int(os.environ.get("PRONOIA_NOTIFY_BATCH_SIZE", "200"))
 NOTIFY_SEND_CHUNK = int(os.environ.get("PRONOIA_NOTIFY_SEND_CHUNK", "25"))
+NOTIFY_PUSH_BROWSERS_MAX = 10  # browsers one push notification goes to (the most recently reached first)
 NOTIFY_SWEEP_DAYS = int(os.environ.get("PRONOIA_NOTIFY_SWEEP_DAYS", "7"))
 # The order in which another channel is tried after a final failure (the person's choices first).
 NOTIFY_FALLBACK_ORDER = ["email", "sms", "inbox"]

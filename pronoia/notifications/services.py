@@ -337,15 +337,32 @@ def inbox_entry_mark_read(*, actor: Actor, entry_id: int, now: dt.datetime | Non
 # --- dispatch ----------------------------------------------------------------------------------
 
 
-def _destination(row: Notification, subscriptions: Mapping[int, PushSubscription]) -> tuple[str, dict]:
+def _destination(row: Notification, subscriptions: Mapping[int, Sequence[PushSubscription]]) -> tuple[str, list[tuple[str, dict]]]:
+    """Where the row goes, and for push every browser the person turned notifications on in."""
     if row.channel == C.EMAIL:
-        return row.person.email, {}
+        return row.person.email, []
     if row.channel == C.SMS:
-        return row.person.phone, {}
-    sub = subscriptions.get(row.user_id) if row.user_id else None
-    if sub is None:
-        return "", {}
-    return sub.endpoint, {"p256dh": sub.p256dh, "auth": sub.auth}
+        return row.person.phone, []
+    targets = [(sub.endpoint, {"p256dh": sub.p256dh, "auth": sub.auth}) for sub in subscriptions.get(row.user_id, ())] if row.user_id else []
+    return (targets[0][0] if targets else ""), targets
+
+
+def _push_result(results: Sequence[SendResult]) -> SendResult:
+    """One push notification's outcome from its sends to each of the person's browsers.
+
+    Delivered when any browser's push service took it; not sent when none was tried; a permanent
+    failure only when every subscription is gone; otherwise a temporary failure, retried.
+    """
+    delivered = [r for r in results if r.status == Status.DELIVERED]
+    if delivered:
+        detail = f"delivered to {len(delivered)} of {len(results)} browsers" if len(results) > 1 else delivered[0].detail
+        return SendResult(status=Status.DELIVERED, provider_reference=delivered[0].provider_reference, detail=detail)
+    if all(not r.sent for r in results):
+        return results[0]
+    if all(r.status == Status.PERMANENT_FAILURE for r in results):
+        return results[0]
+    failing = next((r for r in results if r.sent and r.status != Status.PERMANENT_FAILURE), results[0])
+    return SendResult(status=Status.TEMPORARY_FAILURE, provider_reference=failing.provider_reference, detail=failing.detail)
 
 
 def _claimable(now: dt.datetime) -> Q:
@@ -396,12 +413,13 @@ def _claim(ids: list[int], now: dt.datetime) -> list[Notification]:
         if not rows:
             return []
         user_ids = {r.user_id for r in rows if r.channel == C.PUSH and r.user_id}
-        subscriptions: dict[int, PushSubscription] = {}
+        subscriptions: dict[int, list[PushSubscription]] = defaultdict(list)
         for sub in PushSubscription.objects.filter(user_id__in=user_ids, active=True).order_by("user_id", "-last_success_at", "-pk"):
-            subscriptions.setdefault(sub.user_id, sub)
+            if len(subscriptions[sub.user_id]) < settings.NOTIFY_PUSH_BROWSERS_MAX:
+                subscriptions[sub.user_id].append(sub)
         claimed = []
         for row in rows:
-            row.push_keys = {}
+            row.push_targets = []
             row.updated_at = now
             if not row.body and row.template_version_id:
                 try:
@@ -410,7 +428,7 @@ def _claim(ids: list[int], now: dt.datetime) -> list[Notification]:
                     row.status, row.detail, row.failed_at, row.next_attempt_at = Status.TECHNICAL_FAILURE, _clip(exc.message), now, None
                     continue
                 row.subject, row.body = rendered.subject, rendered.body
-            row.destination, row.push_keys = _destination(row, subscriptions)
+            row.destination, row.push_targets = _destination(row, subscriptions)
             if not row.destination:
                 row.status, row.detail, row.failed_at, row.next_attempt_at = Status.PERMANENT_FAILURE, "no address for this channel", now, None
                 continue
@@ -472,14 +490,20 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
     for row in claimed:
         by_channel[row.channel].append(row)
     for channel, rows in by_channel.items():
+        # One message per row; a push row has one per browser (`owners` maps them back to the row).
+        targets = [(index, r, to, keys) for index, r in enumerate(rows) for to, keys in (r.push_targets if channel == C.PUSH else [(r.destination, {})])]
         messages = [
-            OutgoingMessage(notification_id=r.pk, reference=r.reference, channel=channel, to=r.destination, subject=r.subject, body=r.body, language=r.language, push_keys=r.push_keys, send_before=send_before)
-            for r in rows
+            OutgoingMessage(notification_id=r.pk, reference=r.reference, channel=channel, to=to, subject=r.subject, body=r.body, language=r.language, push_keys=keys, send_before=send_before)
+            for _index, r, to, keys in targets
         ]
         try:
-            results = list(adapter_for(channel).send_many(messages))
-            if len(results) != len(rows):
-                raise RuntimeError(f"{channel} adapter returned {len(results)} results for {len(rows)} messages")
+            sent = list(adapter_for(channel).send_many(messages))
+            if len(sent) != len(messages):
+                raise RuntimeError(f"{channel} adapter returned {len(sent)} results for {len(messages)} messages")
+            per_row: list[list[SendResult]] = [[] for _ in rows]
+            for (index, *_rest), result in zip(targets, sent, strict=True):
+                per_row[index].append(result)
+            results = [_push_result(found) if channel == C.PUSH else found[0] for found in per_row]
         except Exception as exc:  # the adapter broke its contract: nothing is known, the lease + lookup decide
             logger.exception("%s adapter failed for a batch of %s", channel, len(rows))
             DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=r, kind=DeliveryAttempt.Kind.SEND, raw_status="adapter-error", detail=_clip(exc), applied=False, at=now) for r in rows])
@@ -491,9 +515,12 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
             pairs = [(row, res) for row, res in pairs if res.sent]
             failed = _outcomes_apply([p[0] for p in pairs], [p[1] for p in pairs], kind=DeliveryAttempt.Kind.SEND, now=now)
             if channel == C.PUSH:
-                delivered_users = [row.user_id for row, res in pairs if res.status != Status.PERMANENT_FAILURE and row.user_id]
-                PushSubscription.objects.filter(user_id__in=delivered_users, endpoint__in=[r.destination for r, _res in pairs]).update(last_success_at=now)
-                gone = [row.destination for row, res in pairs if res.status == Status.PERMANENT_FAILURE]
+                # Per browser: a push service that took the message marks its subscription alive, one
+                # that says the subscription is gone (404/410) ends it; the person's others stay.
+                took = [(r.user_id, m.to) for (_i, r, *_rest), m, res in zip(targets, messages, sent, strict=True) if res.status == Status.DELIVERED and r.user_id]
+                if took:
+                    PushSubscription.objects.filter(user_id__in={u for u, _e in took}, endpoint__in=[e for _u, e in took]).update(last_success_at=now)
+                gone = [m.to for m, res in zip(messages, sent, strict=True) if res.status == Status.PERMANENT_FAILURE]
                 PushSubscription.objects.filter(endpoint__in=gone).update(active=False)
             for row in failed:
                 fallback_create(notification=row, now=now)

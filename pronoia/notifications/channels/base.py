@@ -92,6 +92,8 @@ class ConcurrentSender:
         self._session_make = session_make
         self._local = threading.local()
         self._pool: ThreadPoolExecutor | None = None
+        self._sessions: list = []
+        self._sessions_lock = threading.Lock()
 
     @property
     def session(self):
@@ -99,6 +101,8 @@ class ConcurrentSender:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = self._session_make()
+            with self._sessions_lock:
+                self._sessions.append(session)
         return session
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
@@ -109,6 +113,12 @@ class ConcurrentSender:
         return list(self._pool.map(self._send_one, messages))
 
     def close(self) -> None:
+        """End the threads and close every thread's session (their connections), not waiting for GC."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()

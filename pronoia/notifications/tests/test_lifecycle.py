@@ -283,3 +283,25 @@ def test_a_dispatch_task_uses_one_adapter_per_channel_for_all_its_chunks_and_clo
     assert notifications_dispatch(notification_ids=[n.pk for n in rows], adapter_for=adapters) == 5
     assert made == ["email"] and adapters.by_channel["email"].closed == 1  # three chunks, one adapter
     assert len(adapters.sent("email")) == 5
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["delivered"], "delivered"),
+        (["permanent-failure", "delivered"], "delivered"),
+        (["temporary-failure", "delivered"], "delivered"),
+        (["permanent-failure", "permanent-failure"], "permanent-failure"),
+        (["permanent-failure", "temporary-failure"], "temporary-failure"),  # the other browser may take it later
+        (["technical-failure", "permanent-failure"], "temporary-failure"),
+        (["not-sent", "not-sent"], "not-sent"),
+        (["not-sent", "permanent-failure"], "temporary-failure"),
+    ],
+)
+def test_one_push_to_several_browsers_has_one_outcome(statuses, expected):
+    from pronoia.notifications.channels.base import NOT_SENT
+    from pronoia.notifications.services import _push_result
+
+    results = [NOT_SENT if s == "not-sent" else SendResult(status=s, detail=s) for s in statuses]
+    outcome = _push_result(results)
+    assert (outcome.status if outcome.sent else "not-sent") == expected
