@@ -14,6 +14,7 @@ the gateway's receipt words to the statuses.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import requests
@@ -24,6 +25,19 @@ from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_F
 GATEWAY_STATUSES = ("accepted", "delivered", "failed")
 GATEWAY_REASONS = ("invalid_number", "handset_off", "network_error", "expired")
 _FAILURE_BY_REASON = {"invalid_number": PERMANENT_FAILURE, "handset_off": TEMPORARY_FAILURE, "expired": TEMPORARY_FAILURE, "network_error": TEMPORARY_FAILURE}
+
+
+_PHONE_PUNCTUATION = re.compile(r"[\s\-./()\u00a0]")
+
+
+def phone_e164(number: str) -> str:
+    """A phone number as the gateway takes it (E.164, "+306901577279"), from the forms registries
+    keep ("+30 690 157 7279", "0030-6901577279", "(+30) 6901577279"); anything else is left as it is
+    and the gateway's 400 names it."""
+    compact = _PHONE_PUNCTUATION.sub("", number or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact
 
 
 class SmsLookupError(Exception):
@@ -70,7 +84,7 @@ class HttpSmsAdapter:
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         if message.claim_expired():
             return NOT_SENT
-        payload = {"to": message.to, "body": message.body, "reference": message.reference}
+        payload = {"to": phone_e164(message.to), "body": message.body, "reference": message.reference}
         if self.callback_url:
             payload["callback_url"] = self.callback_url
         try:

@@ -262,3 +262,22 @@ def test_a_subject_with_a_line_break_stays_one_header(simulators):
     [received] = pair.received(message)
     assert received["subject"] == "Your application Bcc: someone@example.test"
     assert received["to"] == [message.to]
+
+
+@pytest.mark.parametrize("written", ["+30 690 157 7279", "0030 6901577279", "(+30) 690-157-7279", "+30\u00a06901577279", "+306901577279"])
+def test_a_phone_number_as_registries_write_it_reaches_the_gateway_in_e164(simulators, written):
+    pair = SmsPair(simulators)
+    message = dataclasses.replace(pair.message(), to=written)
+    [result] = adapter_for("sms").send_many([message])
+    assert result.status == base.SENDING, result
+    [received] = pair.received(message)
+    assert received["to"] == "+306901577279"
+
+
+@pytest.mark.parametrize("written", ["6901577279", "+30 690 ABC 7279", "+", ""])
+def test_a_phone_number_that_is_not_one_is_a_permanent_failure_named_by_the_gateway(simulators, written):
+    pair = SmsPair(simulators)
+    message = dataclasses.replace(pair.message(), to=written)
+    [result] = adapter_for("sms").send_many([message])
+    assert result.status == base.PERMANENT_FAILURE and "E.164" in result.detail
+    assert pair.received(message) == []
