@@ -490,7 +490,7 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
     for row in claimed:
         by_channel[row.channel].append(row)
     for channel, rows in by_channel.items():
-        # One message per row; a push row has one per browser (`owners` maps them back to the row).
+        # One message per row; a push row has one per browser (`targets` says whose each message is).
         targets = [(index, r, to, keys) for index, r in enumerate(rows) for to, keys in (r.push_targets if channel == C.PUSH else [(r.destination, {})])]
         messages = [
             OutgoingMessage(notification_id=r.pk, reference=r.reference, channel=channel, to=to, subject=r.subject, body=r.body, language=r.language, push_keys=keys, send_before=send_before)
