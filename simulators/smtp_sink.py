@@ -12,7 +12,8 @@ State API (HTTP JSON on the api port):
                                           or ?to=ADDRESS, or all (?limit=N, newest last)
     POST /_sim/messages/search            {"message_ids": [...]}: the same for a whole batch
     POST /_sim/reset                      forget every message and clear the faults
-    POST /_sim/faults                     {"delay_seconds": 2.5, "refuse": {"addr@x": "550 5.1.1 No such user"},
+    POST /_sim/faults                     {"delay_seconds": 2.5 (before each RCPT reply), "data_delay_seconds": 2.5
+                                           (before the reply to the message), "refuse": {"addr@x": "550 5.1.1 No such user"},
                                            "refuse_all": "451 4.3.0 Try again later"}
 
 The search by Message-ID is what the e-mail adapter's `lookup` uses to reconcile a send whose
@@ -34,7 +35,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from simulators.runtime import HOST, arguments_parse, faults_update, json_body, json_error, ports_announce, run_forever, site_start
 
 MAX_MESSAGE_BYTES = 1024 * 1024
-FAULTS = {"delay_seconds": (int, float), "refuse": dict, "refuse_all": str}
+FAULTS = {"delay_seconds": (int, float), "data_delay_seconds": (int, float), "refuse": dict, "refuse_all": str}
 _HEADERS_ONLY = email.parser.BytesParser(policy=email.policy.compat32)
 
 
@@ -48,7 +49,7 @@ class SinkState:
         self.seen: Counter[str] = Counter()
         self.duplicates = 0
         self.refused = 0
-        self.faults: dict = {"delay_seconds": 0, "refuse": {}, "refuse_all": None}
+        self.faults: dict = {"delay_seconds": 0, "data_delay_seconds": 0, "refuse": {}, "refuse_all": None}
 
     def record(self, envelope: Envelope) -> None:
         """Keep the message; only its Message-ID is read now (the rest when someone asks, see `shown`)."""
@@ -96,6 +97,9 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope):  # noqa: N802
+        delay = self.state.faults.get("data_delay_seconds") or 0
+        if delay:  # a relay slow to take the message: it keeps it, but answers late
+            await asyncio.sleep(delay)
         self.state.record(envelope)
         return "250 OK: queued"
 

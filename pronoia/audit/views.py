@@ -1,10 +1,6 @@
 """Pages of the personal-data access log: the citizen's "Who accessed my data" and the auditor's search."""
 from __future__ import annotations
 
-import datetime
-import zoneinfo
-
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,16 +10,8 @@ from pronoia.accounts.permissions import RoleRequiredMixin
 from pronoia.accounts.roles import Role
 from pronoia.audit.forms import DataAccessSearchForm
 from pronoia.audit.selectors import AUDITOR_PAGE_SIZE, data_access_page_for_own_person, data_access_search
+from pronoia.core.countries import display_time_zone
 from pronoia.audit.services import audit_record
-
-# Times are stored in UTC and shown in the institution's local time.
-_COUNTRY_TIME_ZONES = {"gr": "Europe/Athens", "pl": "Europe/Warsaw", "bg": "Europe/Sofia"}
-
-
-def display_time_zone() -> datetime.tzinfo:
-    name = getattr(settings, "PRONOIA_DISPLAY_TIME_ZONE", "") or _COUNTRY_TIME_ZONES.get(settings.PRONOIA_COUNTRY, "UTC")
-    return zoneinfo.ZoneInfo(name)
-
 
 def _page_query(request: HttpRequest) -> str:
     """The current query string without `page`, for the pagination links."""

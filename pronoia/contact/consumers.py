@@ -15,10 +15,11 @@ from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from pronoia.accounts.actors import Actor, actor_build
 from pronoia.contact.models import Conversation
+from pronoia.core.countries import display_time_zone
 from pronoia.contact.selectors.conversations import conversation_for_session_get, conversation_messages_get
 from pronoia.contact.services.conversations import (
     chat_rate_limit_check,
@@ -65,8 +66,8 @@ class _ScopeRequest:
 
 
 def messages_render(conversation: Conversation, messages) -> str:
-    """New messages as the page shows them, in the conversation's language (autoescaped)."""
-    with translation.override(conversation.language):
+    """New messages as the page shows them, in the conversation's language and the institution's time zone (autoescaped)."""
+    with translation.override(conversation.language), timezone.override(display_time_zone()):
         return render_to_string(
             "contact/chat/_messages.html",
             {"conversation": conversation, "chat_messages": messages, "live_suggestions_id": _live_suggestions_id(conversation, messages)},

@@ -5,9 +5,15 @@ insurance file itself needs.
 """
 from __future__ import annotations
 
+import datetime
+import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,3 +47,28 @@ COUNTRY_RULES: dict[str, CountryRules] = {
 
 def country_rules(code: str) -> CountryRules:
     return COUNTRY_RULES[code]
+
+
+# Times are stored in UTC and shown in the institution's local time (the country pack's), unless
+# PRONOIA_DISPLAY_TIME_ZONE names another.
+COUNTRY_TIME_ZONES = {"gr": "Europe/Athens", "pl": "Europe/Warsaw", "bg": "Europe/Sofia"}
+
+
+def display_time_zone() -> datetime.tzinfo:
+    name = getattr(settings, "PRONOIA_DISPLAY_TIME_ZONE", "") or COUNTRY_TIME_ZONES.get(settings.PRONOIA_COUNTRY, "UTC")
+    return zoneinfo.ZoneInfo(name)
+
+
+class DisplayTimeZoneMiddleware:
+    """Pages show times in the institution's time zone: a citizen in Athens who applied at 19:51
+    reads 19:51, not the UTC 17:51 the database holds. "Today" in a request is that zone's day too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.activate(display_time_zone())
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -157,3 +157,19 @@ def test_unknown_conversations_are_404(queues):
     assert client.get(page(999999)).status_code == 404
     assert client.post(f"{page(999999)}/take").status_code == 404
     assert client.get(page(queues["pending"].pk)).status_code == 404  # not handed over: not the operators'
+
+
+def test_live_messages_show_the_institutions_time_like_the_page(settings):
+    # Rendered for the WebSocket, outside any request: the same time zone as the page's middleware.
+    import datetime as dt
+
+    from pronoia.contact.consumers import messages_render
+
+    settings.PRONOIA_COUNTRY = "gr"
+    conversation = ConversationFactory()
+    message = ConversationMessage.objects.create(conversation=conversation, sender="operator", text="Hello")
+    ConversationMessage.objects.filter(pk=message.pk).update(created_at=dt.datetime(2026, 12, 3, 17, 51, tzinfo=dt.UTC))
+    message.refresh_from_db()
+    html = messages_render(conversation, [message])
+    assert ">19:51</time>" in html
+    assert timezone.get_current_timezone_name() == "UTC"

@@ -14,13 +14,16 @@ temporary failure (retried); anything else the relay says → technical failure.
 """
 from __future__ import annotations
 
+import re
 import smtplib
+import time
 from collections.abc import Sequence
 from email.charset import BASE64, Charset
 from email.errors import MessageError
 from email.header import Header
 from email.message import EmailMessage
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate, parseaddr
 
 import requests
@@ -31,6 +34,8 @@ from pronoia.notifications.channels.base import DELIVERED, NOT_SENT, PERMANENT_F
 MESSAGE_ID_DOMAIN = "notifications.pronoia.localhost"
 _UTF8_BASE64 = Charset("utf-8")
 _UTF8_BASE64.body_encoding = BASE64
+_SMTP_LINES = compat32.clone(linesep="\r\n")  # SMTP lines end in CRLF; relays refuse bare LF
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 def message_id_for(reference: str) -> str:
@@ -99,7 +104,7 @@ class SmtpEmailAdapter:
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
         email["Content-Language"] = message.language
-        return email.as_bytes()
+        return email.as_bytes(policy=_SMTP_LINES)
 
     def _tracked(self, references: Sequence[str]) -> dict[str, dict]:
         """The batch's messages the relay already holds, by Message-ID (empty without a tracking URL)."""
@@ -136,6 +141,9 @@ class SmtpEmailAdapter:
             try:
                 if connection is None:
                     connection = self._connect()
+                    if message.claim_expired():  # connecting took the rest of the lease
+                        results[index] = NOT_SENT
+                        continue
                 refused = self._send(connection, message)
                 if refused:  # some recipients refused (one recipient here, so not reached in practice)
                     code, text = refused[message.to]
@@ -167,8 +175,50 @@ class SmtpEmailAdapter:
 
     def _send(self, connection: smtplib.SMTP, message: OutgoingMessage) -> dict:
         if message.to.isascii() and self.sender_address.isascii():
-            return connection.sendmail(self.sender_address, [message.to], self.message_bytes(message))
+            self._transaction(connection, message.to, self.message_bytes(message))
+            return {}
         return connection.send_message(self.message_build(message), from_addr=self.sender, to_addrs=[message.to])
+
+    def _transaction(self, connection: smtplib.SMTP, to: str, data: bytes) -> None:
+        """MAIL, RCPT, DATA and the message, all within one provider timeout together.
+
+        smtplib's timeout is per reply, so a send of four replies could last four timeouts; the
+        sweep's grace (three timeouts) counts on a send started inside the lease being over well
+        before it ends, else it could ask the relay too early and send a second copy. Raises as
+        `sendmail` does; a send over its budget raises TimeoutError (the relay has it or not: the
+        next attempt asks the message search first).
+        """
+        deadline = time.monotonic() + self.timeout
+
+        def within_budget() -> None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the SMTP send ran over its time budget")
+            connection.sock.settimeout(min(self.timeout, left))
+
+        within_budget()
+        connection.ehlo_or_helo_if_needed()  # once per connection, as sendmail does
+        code, reply = connection.mail(self.sender_address)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, self.sender_address)
+        within_budget()
+        code, reply = connection.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+        within_budget()
+        connection.putcmd("data")
+        code, reply = connection.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        payload = _DOT_AT_LINE_START.sub(b"..", data)  # RFC 5321 4.5.2 transparency
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        within_budget()
+        connection.send(payload + b".\r\n")
+        code, reply = connection.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+        connection.sock.settimeout(self.timeout)
 
     def _connection_checked(self) -> smtplib.SMTP | None:
         """The connection kept from the last batch if the relay still answers on it, else None."""

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import secrets
 import socket
+import time
 
 import pytest
 
@@ -281,3 +282,38 @@ def test_a_phone_number_that_is_not_one_is_a_permanent_failure_named_by_the_gate
     [result] = adapter_for("sms").send_many([message])
     assert result.status == base.PERMANENT_FAILURE and "E.164" in result.detail
     assert pair.received(message) == []
+
+
+def test_an_smtp_send_has_one_timeout_in_all_not_one_per_reply_and_a_retry_sends_no_second_copy(simulators, settings):
+    # Each reply comes within the timeout, together they do not: the send gives up at its budget,
+    # so a send started inside the lease is over long before the sweep may ask the relay.
+    settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = 1.0
+    pair = EmailPair(simulators)
+    simulators.smtp.faults(delay_seconds=0.6, data_delay_seconds=0.6)
+    message = pair.message()
+    [result] = adapter_for("email").send_many([message])
+    # Per reply (0.6 s < 1 s) this would have gone through; the whole send (1.2 s and more) does not.
+    assert result.status == base.TEMPORARY_FAILURE and "timeout" in result.detail, result
+    simulators.smtp.faults(delay_seconds=0, data_delay_seconds=0)
+    time.sleep(0.7)  # past the relay's late answer, whatever it made of the dropped transaction
+    # The retry asks the message search first: it sends only if the relay does not hold it, so one copy.
+    [retry] = adapter_for("email").send_many([message])
+    assert retry.status == base.DELIVERED
+    assert simulators.smtp.state()["duplicates"] == 0 and len(pair.received(message)) == 1
+
+
+def test_the_message_goes_in_crlf_lines_with_a_line_starting_with_a_dot_kept(simulators):
+    pair = EmailPair(simulators)
+    message = dataclasses.replace(pair.message(), body="Line one\n.\n.leading dot\nend")
+    adapter = adapter_for("email")
+    raw = adapter.message_bytes(message)
+    assert b"\n" not in raw.replace(b"\r\n", b""), "bare LF"
+    # The transaction's dot-stuffing, with a plain-text body where a lone dot would end the DATA.
+    data = (f"Message-ID: <dots-{message.reference}@example.test>\r\nSubject: dots\r\n\r\nLine one\r\n.\r\n.leading dot\r\nend\r\n").encode()
+    connection = adapter._connect()
+    try:
+        adapter._transaction(connection, message.to, data)
+    finally:
+        adapter._drop(connection)
+    [received] = simulators.smtp.messages(message_id=f"<dots-{message.reference}@example.test>")
+    assert received["body"].splitlines() == ["Line one", ".", ".leading dot", "end"]

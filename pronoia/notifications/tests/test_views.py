@@ -243,3 +243,18 @@ def test_the_navigation_count_follows_the_inbox(client, templates, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         inbox_for(me, 3)  # three new deliveries (committed) drop the cached count too
     assert "4<span" in nav_count()
+
+
+@pytest.mark.parametrize(("country", "shown"), [("gr", "03/12/2026 19:51"), ("pl", "03/12/2026 18:51"), ("bg", "03/12/2026 19:51")])
+def test_times_are_shown_in_the_institutions_time_zone(client, templates, settings, country, shown):
+    import datetime as dt
+
+    settings.PRONOIA_COUNTRY = country
+    me = person_with_contacts()
+    (entry,) = inbox_for(me)
+    InboxEntry.objects.filter(pk=entry.pk).update(created_at=dt.datetime(2026, 12, 3, 17, 51, tzinfo=dt.UTC))
+    client_sign_in_citizen(client, me)
+    assert shown in client.get("/my/inbox").content.decode()
+    assert "3 December 2026, " + shown[-5:] in client.get(f"/my/inbox/{entry.pk}").content.decode()
+    # Outside a request (tasks, commands) nothing stays switched on: the stored times are UTC.
+    assert timezone.get_current_timezone_name() == "UTC"
