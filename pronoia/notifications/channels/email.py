@@ -14,6 +14,7 @@ temporary failure (retried); anything else the relay says → technical failure.
 """
 from __future__ import annotations
 
+import math
 import re
 import smtplib
 import time
@@ -40,6 +41,10 @@ _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 def message_id_for(reference: str) -> str:
     return f"<{reference}@{MESSAGE_ID_DOMAIN}>"
+
+
+class ClaimRanOut(Exception):
+    """The worker's claim ran out before this message's turn: it is not sent (NOT_SENT)."""
 
 
 def _one_line(text: str) -> str:
@@ -144,7 +149,11 @@ class SmtpEmailAdapter:
                     if message.claim_expired():  # connecting took the rest of the lease
                         results[index] = NOT_SENT
                         continue
-                refused = self._send(connection, message)
+                try:
+                    refused = self._send(connection, message)
+                except ClaimRanOut:
+                    results[index] = NOT_SENT
+                    continue
                 if refused:  # some recipients refused (one recipient here, so not reached in practice)
                     code, text = refused[message.to]
                     results[index] = SendResult(status=_reply_status(code), detail=_detail(code, text))
@@ -175,18 +184,19 @@ class SmtpEmailAdapter:
 
     def _send(self, connection: smtplib.SMTP, message: OutgoingMessage) -> dict:
         if message.to.isascii() and self.sender_address.isascii():
-            self._transaction(connection, message.to, self.message_bytes(message))
+            self._transaction(connection, message.to, self.message_bytes(message), send_before=message.send_before)
             return {}
         return connection.send_message(self.message_build(message), from_addr=self.sender, to_addrs=[message.to])
 
-    def _transaction(self, connection: smtplib.SMTP, to: str, data: bytes) -> None:
+    def _transaction(self, connection: smtplib.SMTP, to: str, data: bytes, *, send_before: float = math.inf) -> None:
         """MAIL, RCPT, DATA and the message, all within one provider timeout together.
 
         smtplib's timeout is per reply, so a send of four replies could last four timeouts; the
         sweep's grace (three timeouts) counts on a send started inside the lease being over well
         before it ends, else it could ask the relay too early and send a second copy. Raises as
         `sendmail` does; a send over its budget raises TimeoutError (the relay has it or not: the
-        next attempt asks the message search first).
+        next attempt asks the message search first). The lease is checked once more just before
+        MAIL FROM: past `send_before` nothing is sent (ClaimRanOut).
         """
         deadline = time.monotonic() + self.timeout
 
@@ -198,6 +208,8 @@ class SmtpEmailAdapter:
 
         within_budget()
         connection.ehlo_or_helo_if_needed()  # once per connection, as sendmail does
+        if time.time() >= send_before:
+            raise ClaimRanOut
         code, reply = connection.mail(self.sender_address)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, self.sender_address)

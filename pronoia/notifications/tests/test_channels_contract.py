@@ -317,3 +317,19 @@ def test_the_message_goes_in_crlf_lines_with_a_line_starting_with_a_dot_kept(sim
         adapter._drop(connection)
     [received] = simulators.smtp.messages(message_id=f"<dots-{message.reference}@example.test>")
     assert received["body"].splitlines() == ["Line one", ".", ".leading dot", "end"]
+
+
+def test_the_lease_is_checked_again_just_before_mail_from_and_the_connection_stays_usable(simulators):
+    from pronoia.notifications.channels.email import ClaimRanOut
+
+    pair = EmailPair(simulators)
+    adapter = adapter_for("email")
+    late, next_one = pair.message(), pair.message()
+    connection = adapter._connect()
+    try:
+        with pytest.raises(ClaimRanOut):
+            adapter._transaction(connection, late.to, adapter.message_bytes(late), send_before=time.time() - 0.001)
+        adapter._transaction(connection, next_one.to, adapter.message_bytes(next_one), send_before=time.time() + 60)
+    finally:
+        adapter._drop(connection)
+    assert pair.received(late) == [] and len(pair.received(next_one)) == 1
