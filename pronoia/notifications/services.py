@@ -390,7 +390,10 @@ def _in_doubt_reconcile(ids: list[int], *, adapter_for: AdapterFor, now: dt.date
             logger.warning("lookup of notification %s failed; still in doubt", pk, exc_info=True)
             continue
         with transaction.atomic():
-            row = Notification.objects.select_for_update().filter(pk=pk, status=Status.SENDING, answered_at__isnull=True).first()
+            # Still in doubt under the lock, and still the same claim: another sweep may have
+            # reconciled it meanwhile and a worker claimed it again (a fresh `sending_at`); that
+            # worker may be sending it now, so it must not be reset and sent a second time.
+            row = Notification.objects.select_for_update().filter(pk=pk, status=Status.SENDING, answered_at__isnull=True, sending_at__lt=cutoff).first()
             if row is None:
                 continue
             if found is None:
@@ -509,7 +512,12 @@ def _chunk_send(ids: list[int], *, adapter_for: AdapterFor, now: dt.datetime) ->
             DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=r, kind=DeliveryAttempt.Kind.SEND, raw_status="adapter-error", detail=_clip(exc), applied=False, at=now) for r in rows])
             continue
         with transaction.atomic():
-            locked = {r.pk: r for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows]).select_related("person", "template_version__template").order_by("pk")}
+            # Only rows still under this claim (`sending_at` is the claim's): a chunk slower than the
+            # lease and grace may have been reconciled and claimed again by another worker meanwhile.
+            locked = {
+                r.pk: r
+                for r in Notification.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in rows], sending_at=now).select_related("person", "template_version__template").order_by("pk")
+            }
             pairs = [(locked[r.pk], res) for r, res in zip(rows, results, strict=True) if r.pk in locked]
             _unsent_requeue([row for row, res in pairs if not res.sent], now=now)
             pairs = [(row, res) for row, res in pairs if res.sent]
@@ -536,7 +544,7 @@ def _unsent_requeue(rows: Sequence[Notification], *, now: dt.datetime) -> None:
     rows = [row for row in rows if row.status == Status.SENDING and row.answered_at is None]
     if not rows:
         return
-    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING, answered_at__isnull=True).update(status=Status.CREATED, attempts=F("attempts") - 1, updated_at=now)
+    Notification.objects.filter(pk__in=[row.pk for row in rows], status=Status.SENDING, answered_at__isnull=True, sending_at=now).update(status=Status.CREATED, attempts=F("attempts") - 1, updated_at=now)
     DeliveryAttempt.objects.bulk_create([DeliveryAttempt(notification=row, kind=DeliveryAttempt.Kind.SEND, raw_status="not-sent", detail="the claim ran out before its turn", applied=False, at=now) for row in rows])
 
 

@@ -305,3 +305,46 @@ def test_one_push_to_several_browsers_has_one_outcome(statuses, expected):
     results = [NOT_SENT if s == "not-sent" else SendResult(status=s, detail=s) for s in statuses]
     outcome = _push_result(results)
     assert (outcome.status if outcome.sent else "not-sent") == expected
+
+
+def test_a_send_in_doubt_that_another_sweep_already_handed_to_a_new_worker_is_left_to_it(templates, adapters, settings):
+    # Two sweeps see the same message in doubt. The first finds the provider never got it and puts
+    # it back; a worker claims it again and is sending it when the second sweep's lookup, asked for
+    # the old claim, also says "not found". The second sweep must not reset the new claim: that made
+    # a second e-mail in the crash-safety test.
+    settings.NOTIFY_LEASE_SECONDS, settings.NOTIFY_SEND_GRACE_SECONDS = 300, 15
+    n = email_notification()
+    n = sent(n, adapters)
+    Notification.objects.filter(pk=n.pk).update(answered_at=None)
+    adapters.by_channel["email"].held.clear()  # the provider never got the first send
+    later = T0 + dt.timedelta(hours=1)
+    reclaimed_at = later - dt.timedelta(seconds=1)
+
+    def lookup_while_another_worker_reclaims(reference):
+        Notification.objects.filter(pk=n.pk).update(status="sending", sending_at=reclaimed_at, answered_at=None, attempts=2)
+        return None
+
+    adapters.by_channel["email"].lookup = lookup_while_another_worker_reclaims
+    assert notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=later) == 0
+    n.refresh_from_db()
+    assert n.status == "sending" and n.sending_at == reclaimed_at and n.attempts == 2  # the new claim, untouched
+    assert len(adapters.sent("email")) == 1  # only the first send; the new worker sends it once
+    assert not n.attempt_log.filter(kind="lookup", raw_status="not-found").exists()
+
+
+@pytest.mark.parametrize("answer", ["temporary-failure", "not-sent"])
+def test_a_chunk_slower_than_lease_and_grace_does_not_overwrite_the_claim_another_worker_took(templates, adapters, answer):
+    from pronoia.notifications.channels.base import NOT_SENT
+
+    n = email_notification()
+    taken_over_at = T0 + dt.timedelta(hours=1)
+
+    def slow_send(messages):
+        # Meanwhile: the sweep reconciled the message and another worker claimed it again.
+        Notification.objects.filter(pk=n.pk).update(status="sending", sending_at=taken_over_at, answered_at=None, attempts=2)
+        return [NOT_SENT if answer == "not-sent" else SendResult(status=answer, detail="slow relay")]
+
+    adapters.by_channel["email"].send_many = slow_send
+    notifications_dispatch(notification_ids=[n.pk], adapter_for=adapters, now=T0)
+    n.refresh_from_db()
+    assert (n.status, n.sending_at, n.attempts, n.next_attempt_at) == ("sending", taken_over_at, 2, None)
