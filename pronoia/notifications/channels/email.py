@@ -206,31 +206,34 @@ class SmtpEmailAdapter:
                 raise TimeoutError("the SMTP send ran over its time budget")
             connection.sock.settimeout(min(self.timeout, left))
 
-        within_budget()
-        connection.ehlo_or_helo_if_needed()  # once per connection, as sendmail does
-        if time.time() >= send_before:
-            raise ClaimRanOut
-        code, reply = connection.mail(self.sender_address)
-        if code != 250:
-            raise smtplib.SMTPSenderRefused(code, reply, self.sender_address)
-        within_budget()
-        code, reply = connection.rcpt(to)
-        if code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
-        within_budget()
-        connection.putcmd("data")
-        code, reply = connection.getreply()
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
-        payload = _DOT_AT_LINE_START.sub(b"..", data)  # RFC 5321 4.5.2 transparency
-        if not payload.endswith(b"\r\n"):
-            payload += b"\r\n"
-        within_budget()
-        connection.send(payload + b".\r\n")
-        code, reply = connection.getreply()
-        if code != 250:
-            raise smtplib.SMTPDataError(code, reply)
-        connection.sock.settimeout(self.timeout)
+        try:
+            within_budget()
+            connection.ehlo_or_helo_if_needed()  # once per connection, as sendmail does
+            if time.time() >= send_before:
+                raise ClaimRanOut
+            code, reply = connection.mail(self.sender_address)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, self.sender_address)
+            within_budget()
+            code, reply = connection.rcpt(to)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+            within_budget()
+            connection.putcmd("data")
+            code, reply = connection.getreply()
+            if code != 354:
+                raise smtplib.SMTPDataError(code, reply)
+            payload = _DOT_AT_LINE_START.sub(b"..", data)  # RFC 5321 4.5.2 transparency
+            if not payload.endswith(b"\r\n"):
+                payload += b"\r\n"
+            within_budget()
+            connection.send(payload + b".\r\n")
+            code, reply = connection.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
+        finally:
+            if connection.sock is not None:  # the next command (RSET, NOOP, QUIT) gets the whole timeout again
+                connection.sock.settimeout(self.timeout)
 
     def _connection_checked(self) -> smtplib.SMTP | None:
         """The connection kept from the last batch if the relay still answers on it, else None."""
