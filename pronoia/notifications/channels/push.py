@@ -91,12 +91,12 @@ class WebPushAdapter:
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.ttl = settings.NOTIFICATIONS_PUSH_TTL_SECONDS
         self.subject = settings.NOTIFICATIONS_VAPID_SUBJECT
-        self.sender = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_PUSH_CONCURRENCY, name="push", session_make=requests.Session)
+        self.senders = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_PUSH_CONCURRENCY, name="push", session_make=requests.Session)
 
     @property
     def http(self) -> requests.Session:
         """This thread's keep-alive session."""
-        return self.sender.session
+        return self.senders.session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         from pywebpush import WebPushException, webpush
@@ -133,10 +133,10 @@ class WebPushAdapter:
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         """Each message to its own push service endpoint, NOTIFICATIONS_PUSH_CONCURRENCY at a time."""
-        return self.sender.send_many(messages)
+        return self.senders.send_many(messages)
 
     def close(self) -> None:
-        self.sender.close()
+        self.senders.close()
 
     def lookup(self, reference: str) -> SendResult | None:
         return None

@@ -69,7 +69,7 @@ class HttpSmsAdapter:
         self.timeout = settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS
         self.callback_url = settings.NOTIFICATIONS_SMS_RECEIPT_URL
         self.api_key = settings.NOTIFICATIONS_SMS_API_KEY
-        self.sender = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_SMS_CONCURRENCY, name="sms", session_make=self._session_make)
+        self.senders = ConcurrentSender(self._send_one, concurrency=settings.NOTIFICATIONS_SMS_CONCURRENCY, name="sms", session_make=self._session_make)
 
     def _session_make(self) -> requests.Session:
         session = requests.Session()
@@ -79,7 +79,7 @@ class HttpSmsAdapter:
     @property
     def http(self) -> requests.Session:
         """This thread's keep-alive session."""
-        return self.sender.session
+        return self.senders.session
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
         if message.claim_expired():
@@ -106,10 +106,10 @@ class HttpSmsAdapter:
         return SendResult(status=TECHNICAL_FAILURE, detail=detail)
 
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
-        return self.sender.send_many(messages)
+        return self.senders.send_many(messages)
 
     def close(self) -> None:
-        self.sender.close()
+        self.senders.close()
 
     def lookup(self, reference: str) -> SendResult | None:
         """What the gateway holds for `reference`; raises SmsLookupError when it cannot be asked."""
