@@ -146,7 +146,7 @@ class Gateway:
         """Send `receipt` in the next batch for `url`; returns once that batch's request is over."""
         size = max(1, int(self.faults["receipts_batch_size"]))
         if size == 1:
-            await self._receipts_post(url, [receipt])
+            await self._receipts_post(url, [receipt], batched=False)
             return
         done = asyncio.get_running_loop().create_future()
         batch = self.receipt_batches.setdefault(url, [])
@@ -167,14 +167,14 @@ class Gateway:
 
     async def _batch_post(self, url: str, batch: list[tuple[dict, asyncio.Future]]) -> None:
         try:
-            await self._receipts_post(url, [receipt for receipt, _done in batch])
+            await self._receipts_post(url, [receipt for receipt, _done in batch], batched=True)
         finally:
             for _receipt, done in batch:
                 if not done.done():
                     done.set_result(None)
 
-    async def _receipts_post(self, url: str, receipts: list[dict]) -> None:
-        body = json.dumps(receipts[0] if len(receipts) == 1 and self.faults["receipts_batch_size"] <= 1 else {"receipts": receipts}).encode()
+    async def _receipts_post(self, url: str, receipts: list[dict], *, batched: bool) -> None:
+        body = json.dumps({"receipts": receipts} if batched else receipts[0]).encode()
         delay = 0.2
         async with self.receipt_slots:
             for _attempt in range(RECEIPT_ATTEMPTS):

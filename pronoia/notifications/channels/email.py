@@ -79,17 +79,24 @@ class SmtpEmailAdapter:
         self.sender_header = formataddr((name, self.sender_address), charset="utf-8") if name else self.sender_address
         self._connection: smtplib.SMTP | None = None
 
+    def _headers(self, message: OutgoingMessage, *, sender: str, subject) -> list[tuple[str, object]]:
+        """The headers both builders give a message, in order (the sender and subject as each encodes them)."""
+        return [
+            ("From", sender),
+            ("To", message.to),
+            ("Subject", subject),
+            ("Message-ID", message_id_for(message.reference)),
+            ("Date", formatdate(localtime=False, usegmt=True)),
+            ("Auto-Submitted", "auto-generated"),  # RFC 3834: no out-of-office replies
+            ("Content-Language", message.language),
+        ]
+
     def message_build(self, message: OutgoingMessage) -> EmailMessage:
-        """The message as the modern `email` API builds it (the reference for `message_bytes`)."""
+        """The message as the modern `email` API builds it (non-ASCII addresses, SMTPUTF8)."""
         email = EmailMessage()
-        email["From"] = self.sender
-        email["To"] = message.to
-        email["Subject"] = _one_line(message.subject)
-        email["Message-ID"] = message_id_for(message.reference)
-        email["Date"] = formatdate(localtime=False, usegmt=True)
-        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-        email.set_content(message.body)  # text/plain; charset utf-8 (clears Content-* headers set before)
-        email["Content-Language"] = message.language
+        email.set_content(message.body)  # text/plain; charset utf-8 (before the headers: it clears Content-*)
+        for name, value in self._headers(message, sender=self.sender, subject=_one_line(message.subject)):
+            email[name] = value
         return email
 
     def message_bytes(self, message: OutgoingMessage) -> bytes:
@@ -101,14 +108,9 @@ class SmtpEmailAdapter:
         only: `_send` gives the others (SMTPUTF8) to `send_message`.
         """
         email = MIMEText(message.body, "plain", _UTF8_BASE64)
-        email["From"] = self.sender_header
-        email["To"] = message.to
         subject = _one_line(message.subject)
-        email["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
-        email["Message-ID"] = message_id_for(message.reference)
-        email["Date"] = formatdate(localtime=False, usegmt=True)
-        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-        email["Content-Language"] = message.language
+        for name, value in self._headers(message, sender=self.sender_header, subject=subject if subject.isascii() else Header(subject, "utf-8")):
+            email[name] = value
         return email.as_bytes(policy=_SMTP_LINES)
 
     def _tracked(self, references: Sequence[str]) -> dict[str, dict]:
@@ -146,9 +148,6 @@ class SmtpEmailAdapter:
             try:
                 if connection is None:
                     connection = self._connect()
-                    if message.claim_expired():  # connecting took the rest of the lease
-                        results[index] = NOT_SENT
-                        continue
                 try:
                     refused = self._send(connection, message)
                 except ClaimRanOut:
@@ -186,6 +185,8 @@ class SmtpEmailAdapter:
         if message.to.isascii() and self.sender_address.isascii():
             self._transaction(connection, message.to, self.message_bytes(message), send_before=message.send_before)
             return {}
+        if message.claim_expired():  # `_transaction` checks this just before MAIL FROM; here before the whole send
+            raise ClaimRanOut
         return connection.send_message(self.message_build(message), from_addr=self.sender, to_addrs=[message.to])
 
     def _transaction(self, connection: smtplib.SMTP, to: str, data: bytes, *, send_before: float = math.inf) -> None:
